@@ -1,0 +1,77 @@
+"""Argument checks shared by every subpackage, with messages that name the argument."""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+from typing import Any
+
+
+def check_positive_int(name: str, value: Any) -> int:
+    """Returns ``value`` as an ``int`` if it is an integer >= 1, else raises.
+
+    Args:
+        name: The argument's name, used in the error message.
+        value: The value received.
+
+    Returns:
+        ``int(value)``.
+
+    Raises:
+        ValueError: If ``value`` is not an integer (``bool`` included) or is < 1.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
+    return int(value)
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """Returns ``value`` if it is a ``bool``, else raises ``ValueError`` naming ``name``."""
+    if not isinstance(value, bool):
+        raise ValueError(f"`{name}` must be True or False. Received: {name}={value!r}")
+    return value
+
+
+def check_positive_int_sequence(name: str, value: Any, allow_empty: bool = True) -> tuple[int, ...]:
+    """Returns ``value`` as a tuple of positive ints, else raises ``ValueError`` naming ``name``.
+
+    A single integer is accepted and becomes a one-element tuple.
+    """
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        value = (value,)
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise ValueError(
+            f"`{name}` must be a sequence of positive integers. Received: {name}={value!r}"
+        )
+    if not allow_empty and len(value) == 0:
+        raise ValueError(f"`{name}` must not be empty. Received: {name}={value!r}")
+    for item in value:
+        if isinstance(item, bool) or not isinstance(item, numbers.Integral) or item < 1:
+            raise ValueError(
+                f"`{name}` must be a sequence of positive integers. Received: {name}={value!r}"
+            )
+    return tuple(int(item) for item in value)
+
+
+def get_initializer(name: str, identifier: Any) -> Any:
+    """Returns ``keras.initializers.get(identifier)``, raising ``ValueError`` naming ``name``."""
+    import keras
+
+    try:
+        return keras.initializers.get(identifier)
+    except (ValueError, TypeError) as error:
+        raise ValueError(
+            f"`{name}` must be a Keras initializer. Received: {name}={identifier!r}"
+        ) from error
+
+
+def get_activation(name: str, identifier: Any) -> Any:
+    """Returns ``keras.activations.get(identifier)``, raising ``ValueError`` naming ``name``."""
+    import keras
+
+    try:
+        return keras.activations.get(identifier)
+    except (ValueError, TypeError) as error:
+        raise ValueError(
+            f"`{name}` must be a Keras activation. Received: {name}={identifier!r}"
+        ) from error

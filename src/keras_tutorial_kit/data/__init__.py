@@ -1,0 +1,3 @@
+"""The tutorial's data loaders."""
+
+__all__: list[str] = []

@@ -1,0 +1,7 @@
+"""The tutorial's models as subclassed Keras models."""
+
+from keras_tutorial_kit.models.cnn import CNN
+from keras_tutorial_kit.models.linear import Linear
+from keras_tutorial_kit.models.mlp import MLP
+
+__all__ = ["CNN", "Linear", "MLP"]

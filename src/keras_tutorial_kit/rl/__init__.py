@@ -1,0 +1,3 @@
+"""Reinforcement learning: replay buffers and a DQN agent for gymnasium."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Text samplers that turn a model's logits into tokens."""
+
+__all__: list[str] = []
