@@ -41,7 +41,7 @@ def _fresh_keras_session():
     keras.config.set_dtype_policy("float32")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def assert_close():
     """Returns ``check(label, actual, expected, rtol=1e-6)``.
 
