@@ -19,7 +19,9 @@ from typing import Any
 RESULTS_DIR = pathlib.Path(__file__).parent / "results"
 
 
-def time_call(fn: Callable[[], Any], repeats: int = 7, warmup: int = 1, number: int = 1) -> dict[str, float]:
+def time_call(
+    fn: Callable[[], Any], repeats: int = 7, warmup: int = 1, number: int = 1
+) -> dict[str, float]:
     """Times ``number`` calls of ``fn`` ``repeats`` times after ``warmup`` untimed runs.
 
     Returns the median, the interquartile range and min/max of the seconds per call.
@@ -76,7 +78,10 @@ def environment() -> dict[str, Any]:
         gpus = tf.config.list_physical_devices("GPU")
         if gpus:
             info["device"] = "gpu"
-            info["gpus"] = [tf.config.experimental.get_device_details(g).get("device_name", g.name) for g in gpus]
+            info["gpus"] = [
+                tf.config.experimental.get_device_details(g).get("device_name", g.name)
+                for g in gpus
+            ]
     except ImportError:
         pass
     if info["backend"] == "jax":

@@ -68,6 +68,8 @@ def assert_close():
 def pytest_terminal_summary(terminalreporter):
     if not _MAX_RELATIVE_DIFFERENCE:
         return
-    terminalreporter.section(f"largest relative difference vs reference ({keras.backend.backend()})")
+    terminalreporter.section(
+        f"largest relative difference vs reference ({keras.backend.backend()})"
+    )
     for label, value in sorted(_MAX_RELATIVE_DIFFERENCE.items()):
         terminalreporter.write_line(f"{label:<60} {value:.3e}")

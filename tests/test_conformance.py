@@ -225,7 +225,7 @@ def test_one_fit_step_changes_weights(key, jit_compile):
     history = model.fit(x, y, batch_size=len(x), epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])
     after = [_numpy(w) for w in model.trainable_weights]
-    assert any(not np.array_equal(b, a) for b, a in zip(before, after))
+    assert any(not np.array_equal(b, a) for b, a in zip(before, after, strict=True))
 
 
 def _loss_and_gradients(model, loss_fn, x, y):
@@ -276,7 +276,7 @@ def test_trains_in_a_custom_loop(key):
 def test_runs_under_mixed_precision(key, policy):
     keras.config.set_dtype_policy(policy)
     case = CASES[key]
-    x, y = _data(case)
+    x, _ = _data(case)
     layer = case.make()
     outputs = layer(x)
     compute_dtype = keras.DTypePolicy(policy).compute_dtype

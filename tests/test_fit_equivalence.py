@@ -35,14 +35,18 @@ def _train(loss, metric, seed=3):
     )
     weights = rng.uniform(size=(48,)).astype("float32")
     targets = {"value": y, "scores": labels}
-    history = model.fit(x, targets, sample_weight=weights, batch_size=10, epochs=3, shuffle=False, verbose=0)
+    history = model.fit(
+        x, targets, sample_weight=weights, batch_size=10, epochs=3, shuffle=False, verbose=0
+    )
     evaluation = model.evaluate(x, targets, batch_size=7, verbose=0, return_dict=True)
     return history.history, evaluation
 
 
 def test_fit_and_evaluate_match_the_built_ins(assert_close):
     ours = _train(ktk.losses.MeanSquaredError(), ktk.metrics.SparseCategoricalAccuracy(name="acc"))
-    theirs = _train(keras.losses.MeanSquaredError(), keras.metrics.SparseCategoricalAccuracy(name="acc"))
+    theirs = _train(
+        keras.losses.MeanSquaredError(), keras.metrics.SparseCategoricalAccuracy(name="acc")
+    )
     assert ours[0].keys() == theirs[0].keys()
     for key in theirs[0]:
         assert_close(f"fit history '{key}' vs built-ins", ours[0][key], theirs[0][key])

@@ -32,13 +32,19 @@ def _public_names():
             yield subpackage, name, getattr(module, name)
 
 
-@pytest.mark.parametrize(("subpackage", "name", "obj"), list(_public_names()), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    ("subpackage", "name", "obj"),
+    list(_public_names()),
+    ids=lambda v: v if isinstance(v, str) else "",
+)
 def test_public_name_lives_in_its_own_module_with_a_test_file(subpackage, name, obj):
     module = inspect.getmodule(obj).__name__
     if inspect.isclass(obj):
         # One public class per module, the module named after the class.
         expected = f"keras_tutorial_kit.{subpackage}.{_snake_case(name)}"
-        assert module == expected, f"ktk.{subpackage}.{name} is defined in {module}, expected {expected}"
+        assert module == expected, (
+            f"ktk.{subpackage}.{name} is defined in {module}, expected {expected}"
+        )
     else:
         # A public function may share the module of the concept it belongs to.
         assert module.startswith(f"keras_tutorial_kit.{subpackage}."), module

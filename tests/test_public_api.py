@@ -12,7 +12,9 @@ import pathlib
 import keras_tutorial_kit as ktk
 
 _HERE = pathlib.Path(__file__).parent
-_spec = importlib.util.spec_from_file_location("generate_public_api", _HERE / "api" / "generate_public_api.py")
+_spec = importlib.util.spec_from_file_location(
+    "generate_public_api", _HERE / "api" / "generate_public_api.py"
+)
 generate_public_api = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(generate_public_api)
 

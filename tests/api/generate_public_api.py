@@ -30,7 +30,9 @@ def public_api() -> list[str]:
             obj = getattr(module, name)
             path = f"ktk.{subpackage}.{name}"
             if inspect.isclass(obj):
-                lines.append(f"class {path}{_signature(obj.__init__).replace('(self, ', '(').replace('(self)', '()')}")
+                lines.append(
+                    f"class {path}{_signature(obj.__init__).replace('(self, ', '(').replace('(self)', '()')}"
+                )
                 for member, value in sorted(vars(obj).items()):
                     if member.startswith("_"):
                         continue

@@ -14,10 +14,10 @@ import os
 os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
+import keras
+import numpy as np
 
-import keras_tutorial_kit as ktk  # noqa: E402
+import keras_tutorial_kit as ktk
 
 
 def _histories(scope) -> dict[str, dict[str, list[float]]]:
@@ -45,8 +45,13 @@ def _histories(scope) -> dict[str, dict[str, list[float]]]:
                 metrics={"scores": [metric(name="accuracy")]},
             )
         history = model.fit(
-            x, {"value": y_value, "scores": y_class}, batch_size=16, epochs=3, shuffle=False,
-            validation_data=(x, {"value": y_value, "scores": y_class}), verbose=0,
+            x,
+            {"value": y_value, "scores": y_class},
+            batch_size=16,
+            epochs=3,
+            shuffle=False,
+            validation_data=(x, {"value": y_value, "scores": y_class}),
+            verbose=0,
         )
         histories[kind] = {k: [float(v) for v in vs] for k, vs in history.history.items()}
     return histories
@@ -58,7 +63,9 @@ def main() -> None:
         import tensorflow as tf
 
         cpu = tf.config.list_physical_devices("CPU")[0]
-        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+        tf.config.set_logical_device_configuration(
+            cpu, [tf.config.LogicalDeviceConfiguration()] * 2
+        )
         strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
         replicas = strategy.num_replicas_in_sync
         scope = strategy.scope

@@ -49,7 +49,9 @@ def test_matches_keras_mean_squared_error(assert_close, reduction, problem):
     sample_weight = {
         "none": None,
         # Keras broadcasts weights from the right: one weight per sample is (B,) or (B, 1).
-        "per sample": rng.uniform(0.0, 2.0, size=per_sample_shape[:1] + (1,) * (len(per_sample_shape) - 1)).astype("float32"),
+        "per sample": rng.uniform(
+            0.0, 2.0, size=per_sample_shape[:1] + (1,) * (len(per_sample_shape) - 1)
+        ).astype("float32"),
         "per element": rng.uniform(0.0, 2.0, size=per_sample_shape).astype("float32"),
     }[weights]
     ours = ktk.losses.MeanSquaredError(reduction=reduction)(y_true, y_pred, sample_weight)

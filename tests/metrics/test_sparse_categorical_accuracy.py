@@ -38,7 +38,9 @@ def batches(draw, num_classes):
 def call_sequences(draw):
     """A sequence of ``update_state`` calls, possibly with a ``reset_state`` in between."""
     num_classes = draw(st.integers(1, 6))
-    calls = draw(st.lists(st.one_of(batches(num_classes), st.just("reset")), min_size=1, max_size=6))
+    calls = draw(
+        st.lists(st.one_of(batches(num_classes), st.just("reset")), min_size=1, max_size=6)
+    )
     return calls
 
 

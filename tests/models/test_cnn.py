@@ -59,7 +59,16 @@ def test_default_is_the_tutorial_model_on_mnist_shapes():
     model = ktk.models.CNN()
     model(np.zeros((1, 28, 28, 1), dtype="float32"))
     shapes = [tuple(w.shape) for w in model.weights]
-    assert shapes == [(5, 5, 1, 32), (32,), (5, 5, 32, 64), (64,), (7 * 7 * 64, 1024), (1024,), (1024, 10), (10,)]
+    assert shapes == [
+        (5, 5, 1, 32),
+        (32,),
+        (5, 5, 32, 64),
+        (64,),
+        (7 * 7 * 64, 1024),
+        (1024,),
+        (1024, 10),
+        (10,),
+    ]
 
 
 @pytest.mark.parametrize("shape", [(2, 3, 3, 1), (2, 8, 3, 1), (2, 8, 8), (2, None, 8, 1)])

@@ -14,7 +14,9 @@ def test_reproduces_the_tutorial_model_class_example():
     x = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype="float32")
     y = np.array([[10.0], [20.0]], dtype="float32")
     model = ktk.models.Linear()
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.01), loss=ktk.losses.MeanSquaredError())
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=0.01), loss=ktk.losses.MeanSquaredError()
+    )
     model.fit(x, y, batch_size=2, epochs=100, shuffle=False, verbose=0)
     kernel = keras.ops.convert_to_numpy(model.linear.kernel).ravel()
     bias = keras.ops.convert_to_numpy(model.linear.bias)
@@ -30,7 +32,11 @@ def test_starts_from_zeros_like_the_tutorial():
 
 @pytest.mark.parametrize(
     ("kwargs", "argument"),
-    [({"units": 0}, "units"), ({"kernel_initializer": "nope"}, "kernel_initializer"), ({"bias_initializer": 3}, "bias_initializer")],
+    [
+        ({"units": 0}, "units"),
+        ({"kernel_initializer": "nope"}, "kernel_initializer"),
+        ({"bias_initializer": 3}, "bias_initializer"),
+    ],
 )
 def test_rejects_invalid_arguments(kwargs, argument):
     with pytest.raises(ValueError, match=rf"Received: {argument}="):

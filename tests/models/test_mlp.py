@@ -26,7 +26,9 @@ def _twin(input_shape, num_classes, hidden_units, activation, output_activation)
     output_activation=st.sampled_from(["softmax", None, "sigmoid"]),
     seed=st.integers(0, 2**31 - 1),
 )
-def test_matches_sequential_twin(assert_close, input_shape, num_classes, hidden_units, activation, output_activation, seed):
+def test_matches_sequential_twin(
+    assert_close, input_shape, num_classes, hidden_units, activation, output_activation, seed
+):
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(3, *input_shape)).astype("float32")
     model = ktk.models.MLP(num_classes, hidden_units, activation, output_activation)

@@ -107,4 +107,3 @@ class LinearLayer(keras.layers.Layer):
             }
         )
         return config
-

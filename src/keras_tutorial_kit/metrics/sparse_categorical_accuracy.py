@@ -61,8 +61,12 @@ class SparseCategoricalAccuracy(keras.metrics.Metric):
         if not isinstance(name, str):
             raise ValueError(f"`name` must be a string. Received: name={name!r}")
         super().__init__(name=name, dtype=dtype)
-        self.total = self.add_variable(shape=(), initializer="zeros", dtype=self.dtype, name="total")
-        self.count = self.add_variable(shape=(), initializer="zeros", dtype=self.dtype, name="count")
+        self.total = self.add_variable(
+            shape=(), initializer="zeros", dtype=self.dtype, name="total"
+        )
+        self.count = self.add_variable(
+            shape=(), initializer="zeros", dtype=self.dtype, name="count"
+        )
         # Keras sorts metrics with direction "up" as "higher is better" (e.g. for callbacks).
         self._direction = "up"
 

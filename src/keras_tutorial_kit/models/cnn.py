@@ -111,7 +111,7 @@ class CNN(keras.Model):
                 f"Received: input_shape={input_shape}"
             )
         shape = input_shape
-        for conv, pool in zip(self.conv_layers, self.pool_layers):
+        for conv, pool in zip(self.conv_layers, self.pool_layers, strict=True):
             conv.build(shape)
             shape = conv.compute_output_shape(shape)
             pool.build(shape)
@@ -123,7 +123,7 @@ class CNN(keras.Model):
 
     def call(self, inputs):
         x = inputs
-        for conv, pool in zip(self.conv_layers, self.pool_layers):
+        for conv, pool in zip(self.conv_layers, self.pool_layers, strict=True):
             x = pool(conv(x))
         return self.output_layer(self.dense(self.flatten(x)))
 
