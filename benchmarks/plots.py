@@ -1,0 +1,348 @@
+"""Reading benchmark result files, checking their goals, and plotting them.
+
+Used by ``benchmarks/run.py`` (PNG plots next to the JSON) and by the docs' Benchmarks
+page (tables). Works on any result file written by ``_common.save_results``; a figure
+that has a goal is recognised by this convention, at any depth of the JSON:
+
+* a dict with a numeric ``goal`` (the figure must be at least this) or ``goal_max``
+  (at most this), and the figure itself under the first of :data:`VALUE_KEYS` present;
+* or sibling keys ``<x>`` (or ``<x>_ratio``) and ``<x>_goal`` / ``<x>_goal_max``.
+
+matplotlib is imported only when a plot is drawn.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+import pathlib
+from typing import Any
+
+VALUE_KEYS = ("ratio", "speedup", "fraction", "value", "median_s", "seconds")
+LABEL_KEYS = ("label", "name", "case", "model", "component", "phase", "mode", "metric")
+SKIP_TOP_LEVEL = ("benchmark", "environment", "description", "run_options")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _is_timing(value: Any) -> bool:
+    return isinstance(value, dict) and "median_s" in value and _is_number(value["median_s"])
+
+
+def load_results(directory: pathlib.Path) -> list[tuple[pathlib.Path, dict[str, Any]]]:
+    """Every ``*.json`` result under ``directory`` (recursively), sorted by path.
+
+    Files that are not benchmark results (no ``benchmark`` key) are skipped.
+    """
+    documents = []
+    if not directory.is_dir():
+        return documents
+    for path in sorted(directory.rglob("*.json")):
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(document, dict) and "benchmark" in document:
+            documents.append((path, document))
+    return documents
+
+
+def _label(node: dict[str, Any], path: list[str]) -> str:
+    parts = [
+        str(node[key])
+        for key in LABEL_KEYS
+        if isinstance(node.get(key), (str, int)) and not isinstance(node.get(key), bool)
+    ]
+    return " / ".join(parts or [p for p in path if not p.isdigit()] or ["value"])
+
+
+def _check(label: str, value: float, goal: float, at_most: bool) -> dict[str, Any]:
+    met = value <= goal if at_most else value >= goal
+    if math.isnan(value):
+        met = False
+    return {
+        "label": label,
+        "value": value,
+        "goal": goal,
+        "at_most": at_most,
+        "goal_text": f"<= {goal:g}" if at_most else f">= {goal:g}",
+        "met": bool(met),
+    }
+
+
+def goal_checks(document: Any, path: list[str] | None = None) -> list[dict[str, Any]]:
+    """Every figure with a goal in ``document``: label, value, goal, at_most, met."""
+    path = path or []
+    checks: list[dict[str, Any]] = []
+    if isinstance(document, dict):
+        for goal_key, at_most in (("goal", False), ("goal_max", True)):
+            if _is_number(document.get(goal_key)):
+                for key in VALUE_KEYS:
+                    value = document.get(key)
+                    if _is_timing(value):
+                        value = value["median_s"]
+                    if _is_number(value):
+                        checks.append(
+                            _check(
+                                _label(document, path),
+                                float(value),
+                                float(document[goal_key]),
+                                at_most,
+                            )
+                        )
+                        break
+        for key, goal in document.items():
+            if not isinstance(key, str) or not _is_number(goal):
+                continue
+            for suffix, at_most in (("_goal_max", True), ("_goal", False)):
+                if key.endswith(suffix) and key != suffix.lstrip("_"):
+                    stem = key[: -len(suffix)]
+                    for candidate in (stem, f"{stem}_ratio"):
+                        value = document.get(candidate)
+                        if _is_timing(value):
+                            value = value["median_s"]
+                        if _is_number(value):
+                            label = " / ".join([_label(document, path), stem]) if path else stem
+                            checks.append(_check(label, float(value), float(goal), at_most))
+                            break
+                    break
+        for key, value in document.items():
+            if key in SKIP_TOP_LEVEL and not path:
+                continue
+            if isinstance(value, (dict, list)):
+                checks.extend(goal_checks(value, [*path, str(key)]))
+    elif isinstance(document, list):
+        for i, item in enumerate(document):
+            checks.extend(goal_checks(item, [*path, str(i)]))
+    return checks
+
+
+def _flatten(node: dict[str, Any]) -> dict[str, Any]:
+    """One table row: scalars as they are, timings as median and quartiles, nested dicts dotted."""
+    row: dict[str, Any] = {}
+    for key, value in node.items():
+        if _is_timing(value):
+            row[f"{key} median s"] = value["median_s"]
+            if _is_number(value.get("q1_s")) and _is_number(value.get("q3_s")):
+                row[f"{key} q1-q3 s"] = f"{value['q1_s']:.3g}-{value['q3_s']:.3g}"
+        elif isinstance(value, dict):
+            for sub, subvalue in _flatten(value).items():
+                row[f"{key}.{sub}"] = subvalue
+        elif isinstance(value, list):
+            if all(not isinstance(v, (dict, list)) for v in value) and len(value) <= 8:
+                row[key] = value
+            else:
+                row[key] = f"[{len(value)} values]"
+        else:
+            row[key] = value
+    return row
+
+
+def _is_row(node: Any) -> bool:
+    return isinstance(node, dict) and any(
+        not isinstance(v, (dict, list)) or _is_timing(v) for v in node.values()
+    )
+
+
+def _collect_rows(node: Any, name: str) -> list[tuple[str, dict[str, Any]]]:
+    if _is_row(node):
+        return [(name, _flatten(node))]
+    rows: list[tuple[str, dict[str, Any]]] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(value, (dict, list)):
+                rows.extend(_collect_rows(value, f"{name} / {key}" if name else str(key)))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            rows.extend(_collect_rows(value, f"{name} [{i}]" if name else str(i)))
+    return rows
+
+
+def _column_rank(column: str) -> tuple[int, int, str]:
+    """Sort key of a table column: labels, rates, ratios, goals, then the rest."""
+    base = column.split(".")[0].split(" ")[0]
+    if column == "entry":
+        return (0, 0, "")
+    if column in LABEL_KEYS:
+        return (1, LABEL_KEYS.index(column), "")
+    if column.endswith("_per_s"):
+        return (2, 0, column)
+    if base in VALUE_KEYS:
+        return (3, VALUE_KEYS.index(base), column)
+    if column.startswith("goal") or column.endswith(("_goal", "_goal_max")):
+        return (4, 0, column)
+    return (5, 0, column)
+
+
+def tables(
+    document: dict[str, Any],
+) -> list[tuple[str, list[str], list[list[Any]], dict[str, Any]]]:
+    """The document as tables: ``(title, header, rows, shared)`` per top-level entry.
+
+    Columns are ordered labels first, then rates, ratios and goals; a column with the
+    same value in every row (of several) moves to ``shared``, shown once under the table.
+    """
+    result = []
+    figures = [
+        [key, value]
+        for key, value in document.items()
+        if key not in SKIP_TOP_LEVEL and not isinstance(value, (dict, list))
+    ]
+    if figures:
+        result.append(("figures", ["figure", "value"], figures, {}))
+    for key, value in document.items():
+        if key in SKIP_TOP_LEVEL or not isinstance(value, (dict, list)):
+            continue
+        if _is_timing(value):
+            result.append(
+                (key, ["figure", "value"], [list(i) for i in _flatten({key: value}).items()], {})
+            )
+            continue
+        rows = _collect_rows(value, "")
+        if not rows:
+            continue
+        columns: list[str] = []
+        for _, row in rows:
+            columns.extend(c for c in row if c not in columns)
+        named = any(name for name, _ in rows) and not all(
+            any(row.get(k) is not None for k in LABEL_KEYS) for _, row in rows
+        )
+        shared: dict[str, Any] = {}
+        if len(rows) > 1:
+            for column in list(columns):
+                values = [repr(row.get(column, "")) for _, row in rows]
+                if len(set(values)) == 1 and column not in LABEL_KEYS:
+                    shared[column] = rows[0][1].get(column, "")
+                    columns.remove(column)
+        if len(rows) == 1 and not named:
+            # One record: a two-column table reads better than one very wide row.
+            record = rows[0][1]
+            ordered = sorted(record, key=_column_rank)
+            result.append((key, ["figure", "value"], [[c, record[c]] for c in ordered], {}))
+            continue
+        columns.sort(key=_column_rank)
+        header = (["entry"] if named else []) + columns
+        body = [([name] if named else []) + [row.get(c, "") for c in columns] for name, row in rows]
+        result.append((key, header, body, shared))
+    return result
+
+
+def plots_for(result_path: pathlib.Path) -> list[pathlib.Path]:
+    """The PNG plots written next to a result file (``<stem>.png``, ``<stem>_*.png``)."""
+    stem = result_path.stem
+    return sorted(
+        p
+        for p in result_path.parent.glob(f"{stem}*.png")
+        if p.stem == stem or p.stem.startswith(f"{stem}_")
+    )
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_goals(document: dict[str, Any], path: pathlib.Path) -> pathlib.Path | None:
+    """Bar chart of every goal check, as measured / goal (>= 1 meets the goal)."""
+    checks = goal_checks(document)
+    if not checks:
+        return None
+    plt = _pyplot()
+    labels, scores, texts, colors = [], [], [], []
+    for check in checks:
+        value, goal = check["value"], check["goal"]
+        if check["at_most"]:
+            score = goal / value if value > 0 else math.inf
+        else:
+            score = value / goal if goal > 0 else math.inf
+        labels.append(check["label"])
+        scores.append(min(score, 1e6))
+        texts.append(f"{value:.3g} (goal {check['goal_text']})")
+        colors.append("tab:green" if check["met"] else "tab:red")
+    height = 1.0 + 0.45 * len(checks)
+    fig, ax = plt.subplots(figsize=(9, height))
+    y = range(len(checks))
+    ax.barh(list(y), scores, color=colors)
+    ax.axvline(1.0, color="black", linewidth=1, linestyle="--")
+    ax.set_yticks(list(y), labels, fontsize=8)
+    ax.invert_yaxis()
+    if max(scores) / max(min(scores), 1e-9) > 50:
+        ax.set_xscale("log")
+    for i, (score, text) in enumerate(zip(scores, texts, strict=True)):
+        ax.text(score, i, " " + text, va="center", fontsize=7)
+    env = document.get("environment", {})
+    ax.set_title(
+        f"{document.get('benchmark', path.stem)} ({env.get('backend', '?')}, {env.get('device', '?')}): "
+        "measured / goal, >= 1 meets it",
+        fontsize=9,
+    )
+    ax.set_xlim(right=max(scores) * (3 if ax.get_xscale() == "log" else 1.6))
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_throughput(document: dict[str, Any], path: pathlib.Path) -> pathlib.Path | None:
+    """Grouped bars of every ``*_per_s`` column of each table (log scale), if any."""
+    groups = []
+    for title, header, rows, _ in tables(document):
+        columns = [i for i, c in enumerate(header) if c.endswith("_per_s")]
+        if len(columns) < 2:
+            continue
+        label_columns = [i for i, c in enumerate(header) if c in ("entry", *LABEL_KEYS)]
+        for row in rows:
+            values = [row[i] for i in columns]
+            if all(_is_number(v) for v in values):
+                label = " / ".join(str(row[i]) for i in label_columns) or title
+                groups.append((label, [header[i] for i in columns], values))
+    if not groups:
+        return None
+    plt = _pyplot()
+    series = []
+    for _, names, _ in groups:
+        series.extend(n for n in names if n not in series)
+    fig, ax = plt.subplots(figsize=(9, 1.2 + 0.5 * len(groups) * max(1, len(series) / 2)))
+    bar = 0.8 / len(series)
+    for j, name in enumerate(series):
+        ys, xs = [], []
+        for i, (_, names, values) in enumerate(groups):
+            if name in names:
+                ys.append(i + j * bar)
+                xs.append(values[names.index(name)])
+        ax.barh(ys, xs, height=bar, label=name)
+    ax.set_yticks(
+        [i + 0.4 - bar / 2 for i in range(len(groups))], [g[0] for g in groups], fontsize=8
+    )
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.set_xlabel("per second (higher is better)")
+    ax.legend(fontsize=7, loc="lower right")
+    env = document.get("environment", {})
+    ax.set_title(
+        f"{document.get('benchmark', path.stem)} ({env.get('backend', '?')}, {env.get('device', '?')})",
+        fontsize=9,
+    )
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_document(document: dict[str, Any], result_path: pathlib.Path) -> list[pathlib.Path]:
+    """Writes ``<stem>.png`` (goals) and ``<stem>_throughput.png`` next to ``result_path``."""
+    written = []
+    for plot, suffix in ((plot_goals, ""), (plot_throughput, "_throughput")):
+        out = result_path.with_name(f"{result_path.stem}{suffix}.png")
+        if plot(document, out) is not None:
+            written.append(out)
+        elif out.exists():
+            out.unlink()
+    return written
