@@ -1,0 +1,72 @@
+"""Tests for ``ktk.data.load_flowers``, offline: tensorflow-datasets' mock data and unreachable hosts."""
+
+from __future__ import annotations
+
+import time
+import urllib.error
+
+import numpy as np
+import pytest
+
+import keras_tutorial_kit as ktk
+from keras_tutorial_kit.data import flowers
+
+tfds = pytest.importorskip("tensorflow_datasets")
+
+
+def test_resizes_scales_and_batches(tmp_path):
+    with tfds.testing.mock_data(num_examples=10):
+        dataset = ktk.data.load_flowers(
+            image_size=40, batch_size=4, shuffle=False, data_dir=tmp_path, download=False
+        )
+        batches = list(dataset.as_numpy_iterator())
+    assert [len(labels) for _, labels in batches] == [4, 4, 2]
+    for images, labels in batches:
+        assert images.shape[1:] == (40, 40, 3)
+        assert images.dtype == np.float32 and labels.dtype == np.int32
+        assert images.min() >= 0.0 and images.max() <= 1.0
+        assert set(labels.tolist()) <= set(range(len(flowers.FLOWERS_CLASSES)))
+    # The mock's random uint8 pixels span most of 0..255, so the scaling is by 255.
+    assert max(float(images.max()) for images, _ in batches) > 0.9
+
+
+def test_shuffle_keeps_the_examples(tmp_path):
+    with tfds.testing.mock_data(num_examples=12):
+        plain = ktk.data.load_flowers(image_size=32, batch_size=12, shuffle=False,
+                                      data_dir=tmp_path, download=False)
+        shuffled = ktk.data.load_flowers(image_size=32, batch_size=12, shuffle=True, seed=1,
+                                         data_dir=tmp_path, download=False)
+        (_, plain_labels), = list(plain.as_numpy_iterator())
+        (_, shuffled_labels), = list(shuffled.as_numpy_iterator())
+    np.testing.assert_array_equal(np.sort(plain_labels), np.sort(shuffled_labels))
+
+
+def test_not_prepared_without_download_fails_at_once(tmp_path):
+    start = time.perf_counter()
+    with pytest.raises(OSError, match="not prepared") as info:
+        ktk.data.load_flowers(data_dir=tmp_path, download=False)
+    assert time.perf_counter() - start < 10
+    assert str(tmp_path) in str(info.value) and "--data-dir" in str(info.value)
+
+
+def test_unreachable_download_fails_at_once(tmp_path, monkeypatch):
+    def unreachable(request, timeout):
+        assert timeout <= 10
+        raise urllib.error.URLError("[Errno -2] Name or service not known")
+
+    def must_not_download(self, *args, **kwargs):
+        raise AssertionError("download_and_prepare must not run when the host is unreachable")
+
+    monkeypatch.setattr(flowers.urllib.request, "urlopen", unreachable)
+    monkeypatch.setattr(tfds.core.DatasetBuilder, "download_and_prepare", must_not_download)
+    start = time.perf_counter()
+    with pytest.raises(OSError, match="cannot be reached") as info:
+        ktk.data.load_flowers(data_dir=tmp_path, download=True)
+    assert time.perf_counter() - start < 10
+    assert flowers.FLOWERS_URL in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["image_size", "batch_size", "shuffle_buffer"])
+def test_rejects_non_positive_sizes(name, tmp_path):
+    with pytest.raises(ValueError, match=f"`{name}`"):
+        ktk.data.load_flowers(data_dir=tmp_path, download=False, **{name: 0})
