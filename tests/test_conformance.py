@@ -86,6 +86,11 @@ CASES: dict[str, Case] = {
         targets=_labels(4, 4),
         loss="sparse_categorical_crossentropy",
     ),
+    "models.QNetwork": Case(
+        make=lambda: ktk.models.QNetwork(num_actions=3, hidden_units=(8, 8)),
+        inputs=_floats(4, 5),
+        targets=_floats(4, 3),
+    ),
     "models.CNN": Case(
         make=lambda: ktk.models.CNN(num_classes=3, filters=(4, 8), kernel_size=3, dense_units=16),
         inputs=_images(4, 9, 7, 2),

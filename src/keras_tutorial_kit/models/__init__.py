@@ -3,5 +3,6 @@
 from keras_tutorial_kit.models.cnn import CNN
 from keras_tutorial_kit.models.linear import Linear
 from keras_tutorial_kit.models.mlp import MLP
+from keras_tutorial_kit.models.q_network import QNetwork
 
-__all__ = ["CNN", "Linear", "MLP"]
+__all__ = ["CNN", "Linear", "MLP", "QNetwork"]

@@ -1,3 +1,8 @@
 """Reinforcement learning: replay buffers and a DQN agent for gymnasium."""
 
-__all__: list[str] = []
+from keras_tutorial_kit.rl.dqn_agent import DQNAgent
+from keras_tutorial_kit.rl.linear_schedule import LinearSchedule
+from keras_tutorial_kit.rl.prioritized_replay_buffer import PrioritizedReplayBuffer
+from keras_tutorial_kit.rl.replay_buffer import ReplayBuffer
+
+__all__ = ["DQNAgent", "LinearSchedule", "PrioritizedReplayBuffer", "ReplayBuffer"]

@@ -1,0 +1,134 @@
+"""DQNAgent on CartPole-v1: five seeds to the solved criterion, stable-baselines3 side by side.
+
+Solved = mean return >= 475 over 100 greedy evaluation episodes, within 50 000
+environment steps. Both agents follow the same protocol (see
+``keras_tutorial_kit.rl._cartpole``): every 2 500 steps a 10-episode screen, then the
+100 deciding episodes; training stops once solved; evaluation time is excluded from the
+training wall time. Seeds alternate between the two agents so that both see the same
+machine load.
+
+stable-baselines3 (torch, CPU) runs in a subprocess with the Python of its own virtual
+environment, given by ``--sb3-python`` or ``KTK_SB3_PYTHON`` (for example
+``python3 -m venv /work/sb3-venv && /work/sb3-venv/bin/pip install torch stable-baselines3
+gymnasium``); without one, only DQNAgent runs and the comparison is skipped with a message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import statistics
+import subprocess
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+from _common import RESULTS_DIR, save_results  # noqa: E402
+
+SEEDS = (0, 1, 2, 3, 4)
+MAX_TIMESTEPS = 50_000
+SB3_SCRIPT = pathlib.Path(__file__).with_name("_sb3_cartpole.py")
+
+
+def _ours(seed: int) -> dict:
+    from keras_tutorial_kit.rl._cartpole import train_until_solved
+
+    result = train_until_solved(seed=seed, max_timesteps=MAX_TIMESTEPS)
+    agent = result.pop("agent")
+    result["episode_returns"] = agent.history.episode_returns
+    result["episode_end_steps"] = agent.history.episode_end_steps
+    if seed == SEEDS[0]:
+        RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+        agent.history.plot(RESULTS_DIR / "cartpole_returns.png", title=f"DQNAgent, CartPole-v1, seed {seed}")
+    return result
+
+
+def _sb3(python: str, seed: int) -> dict:
+    completed = subprocess.run(
+        [python, str(SB3_SCRIPT), str(seed), str(MAX_TIMESTEPS)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=1800,
+    )
+    if completed.returncode != 0:
+        return {"seed": seed, "error": completed.stderr[-2000:]}
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def _summary(results: list[dict]) -> dict:
+    finished = [r for r in results if "error" not in r]
+    return {
+        "solved": sum(bool(r["solved"]) for r in finished),
+        "runs": len(results),
+        "median_train_seconds": statistics.median(r["train_seconds"] for r in finished) if finished else None,
+        "median_steps_to_solve": statistics.median(
+            r["steps_to_solve"] if r["solved"] else float("inf") for r in finished
+        )
+        if finished
+        else None,
+    }
+
+
+def run(quick: bool = False, sb3_python: str | None = None) -> dict:
+    sb3_python = sb3_python or os.environ.get("KTK_SB3_PYTHON")
+    if sb3_python and not pathlib.Path(sb3_python).exists():
+        print(f"KTK_SB3_PYTHON / --sb3-python {sb3_python!r} does not exist: skipping stable-baselines3")
+        sb3_python = None
+    if not sb3_python:
+        print("No stable-baselines3 Python given (--sb3-python or KTK_SB3_PYTHON): DQNAgent only.")
+    seeds = SEEDS[:1] if quick else SEEDS
+    ours, theirs = [], []
+    for seed in seeds:
+        # The 1-minute load average before each run: this machine is shared, and a
+        # loaded machine slows both agents (torch's thread pool more than most).
+        load = os.getloadavg()[0]
+        ours.append({**_ours(seed), "load_average_before": load})
+        print(_row("ktk DQNAgent", ours[-1]), flush=True)
+        if sb3_python:
+            load = os.getloadavg()[0]
+            theirs.append({**_sb3(sb3_python, seed), "load_average_before": load})
+            print(_row("SB3 DQN", theirs[-1]), flush=True)
+    payload = {
+        "quick": quick,
+        "max_timesteps": MAX_TIMESTEPS,
+        "criterion": "mean return >= 475 over 100 greedy evaluation episodes",
+        "ktk": {"runs": ours, "summary": _summary(ours)},
+    }
+    if theirs:
+        payload["sb3"] = {"runs": theirs, "summary": _summary(theirs)}
+        ours_median = payload["ktk"]["summary"]["median_train_seconds"]
+        theirs_median = payload["sb3"]["summary"]["median_train_seconds"]
+        if ours_median and theirs_median:
+            payload["median_train_time_ratio_ktk_over_sb3"] = ours_median / theirs_median
+    save_results("cartpole", payload)
+    for name in ("ktk", "sb3"):
+        if name in payload:
+            summary = payload[name]["summary"]
+            print(
+                f"{name}: {summary['solved']}/{summary['runs']} solved, median training time "
+                f"{summary['median_train_seconds']:.1f} s"
+            )
+    if "median_train_time_ratio_ktk_over_sb3" in payload:
+        print(f"median training time ktk / SB3 = {payload['median_train_time_ratio_ktk_over_sb3']:.2f} (goal <= 0.5)")
+    return payload
+
+
+def _row(name: str, result: dict) -> str:
+    if "error" in result:
+        return f"{name:<14} seed {result['seed']}: failed: {result['error'][-300:]}"
+    steps = result["steps_to_solve"] if result["solved"] else "not solved"
+    return (
+        f"{name:<14} seed {result['seed']}: steps to solve {steps!s:>10}, eval mean "
+        f"{result['eval_mean']:.1f}, training {result['train_seconds']:.1f} s "
+        f"({result['timesteps'] / result['train_seconds']:.0f} steps/s, load {result['load_average_before']:.1f})"
+    )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one seed")
+    parser.add_argument("--sb3-python", default=None, help="Python of a venv with stable-baselines3")
+    arguments = parser.parse_args()
+    run(arguments.quick, arguments.sb3_python)

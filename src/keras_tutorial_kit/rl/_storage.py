@@ -1,0 +1,118 @@
+"""Private helpers of the replay buffers: argument checks, RNG state and atomic ``.npz`` files."""
+
+from __future__ import annotations
+
+import json
+import numbers
+import os
+import pathlib
+import tempfile
+from typing import Any
+
+import numpy as np
+
+
+def check_shape(name: str, value: Any) -> tuple[int, ...]:
+    """Returns ``value`` as a tuple of non-negative ints (``()`` for scalars), else raises."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        value = (value,)
+    try:
+        shape = tuple(value)
+    except TypeError:
+        shape = None
+    if shape is None or any(
+        isinstance(dim, bool) or not isinstance(dim, numbers.Integral) or dim < 0 for dim in shape
+    ):
+        raise ValueError(
+            f"`{name}` must be a tuple of non-negative integers. Received: {name}={value!r}"
+        )
+    return tuple(int(dim) for dim in shape)
+
+
+def check_dtype(name: str, value: Any, kinds: str = "biuf") -> np.dtype:
+    """Returns ``numpy.dtype(value)`` if it is a numeric (or bool) dtype, else raises."""
+    try:
+        dtype = np.dtype(value)
+    except TypeError as error:
+        raise ValueError(f"`{name}` must be a NumPy dtype. Received: {name}={value!r}") from error
+    if dtype.kind not in kinds:
+        raise ValueError(
+            f"`{name}` must be a numeric NumPy dtype (kinds {kinds!r}). Received: {name}={value!r}"
+        )
+    return dtype
+
+
+def check_probability(name: str, value: Any, allow_zero: bool = True) -> float:
+    """Returns ``value`` as a float in ``[0, 1]`` (``(0, 1]`` without ``allow_zero``)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (
+        0.0 <= value <= 1.0 and (allow_zero or value > 0.0)
+    ):
+        interval = "[0, 1]" if allow_zero else "(0, 1]"
+        raise ValueError(f"`{name}` must be a number in {interval}. Received: {name}={value!r}")
+    return float(value)
+
+
+def check_non_negative_number(name: str, value: Any) -> float:
+    """Returns ``value`` as a float if it is a finite real number >= 0, else raises."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (
+        np.isfinite(value) and value >= 0
+    ):
+        raise ValueError(f"`{name}` must be a finite number >= 0. Received: {name}={value!r}")
+    return float(value)
+
+
+def make_rng(seed: Any) -> np.random.Generator:
+    """A private ``numpy.random.Generator`` from ``None``, an int >= 0 or a ``SeedSequence``."""
+    if seed is not None and (
+        isinstance(seed, bool) or not isinstance(seed, (numbers.Integral, np.random.SeedSequence))
+    ):
+        raise ValueError(f"`seed` must be None or a non-negative integer. Received: seed={seed!r}")
+    if isinstance(seed, numbers.Integral) and seed < 0:
+        raise ValueError(f"`seed` must be None or a non-negative integer. Received: seed={seed!r}")
+    return np.random.default_rng(seed)
+
+
+def rng_state_to_json(rng: np.random.Generator) -> str:
+    """The generator's full state as JSON (128-bit integers survive as Python ints)."""
+    return json.dumps(rng.bit_generator.state)
+
+
+def rng_from_json(text: str) -> np.random.Generator:
+    """A generator restored from :func:`rng_state_to_json`."""
+    state = json.loads(text)
+    bit_generator = getattr(np.random, state["bit_generator"])()
+    bit_generator.state = state
+    return np.random.Generator(bit_generator)
+
+
+def save_npz_atomically(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> pathlib.Path:
+    """Writes ``arrays`` to ``path`` as an uncompressed ``.npz``, atomically.
+
+    The data go to a temporary file in the same folder, which is flushed to disk and then
+    renamed over ``path``: a crash mid-save leaves the previous file intact.
+    """
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            np.savez(file, **arrays)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise
+    return path
+
+
+def load_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
+    """Reads every array of an ``.npz`` written by :func:`save_npz_atomically`, without pickle."""
+    with np.load(pathlib.Path(path), allow_pickle=False) as data:
+        return {key: data[key] for key in data.files}
+
+
+def text_array(text: str) -> np.ndarray:
+    """A 0-d unicode array holding ``text`` (how metadata travels inside the ``.npz``)."""
+    return np.array(text)

@@ -1,0 +1,244 @@
+"""``PrioritizedReplayBuffer``: proportional prioritized experience replay on a sum tree."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from keras_tutorial_kit.rl._storage import check_non_negative_number, check_probability
+from keras_tutorial_kit.rl._sum_tree import SumTree
+from keras_tutorial_kit.rl.replay_buffer import ReplayBuffer
+
+
+class PrioritizedReplaySample(NamedTuple):
+    """A batch drawn by :meth:`PrioritizedReplayBuffer.sample`: transitions, weights, slots."""
+
+    observations: np.ndarray
+    actions: np.ndarray
+    rewards: np.ndarray
+    next_observations: np.ndarray
+    terminated: np.ndarray
+    truncated: np.ndarray
+    weights: np.ndarray
+    indices: np.ndarray
+
+
+class PrioritizedReplayBuffer(ReplayBuffer):
+    """A :class:`ReplayBuffer` that samples transitions in proportion to ``priority**alpha``.
+
+    Proportional prioritized experience replay (Schaul et al., 2016). Transition ``i``
+    with priority ``p_i`` is drawn with probability
+    ``P(i) = (p_i + epsilon)**alpha / sum_k (p_k + epsilon)**alpha``; the ``batch_size``
+    draws of one ``sample`` call are independent (with replacement), each found by a
+    prefix-sum search of a sum tree in ``O(log capacity)``, vectorized over the batch.
+    New transitions get the largest priority given so far (1.0 at first), so each is
+    likely to be replayed at least once.
+
+    ``sample(batch_size, beta)`` also returns the importance-sampling weights
+    ``w_i = (N * P(i))**(-beta) / max_k (N * P(k))**(-beta)`` (``N`` = transitions
+    stored; the maximum runs over every stored transition with a non-zero
+    probability, so weights are in ``(0, 1]``) and the slot ``indices`` to pass back to
+    ``update_priorities(indices, priorities)``, typically with ``|TD error|``.
+
+    Args:
+        capacity: Positive integer, the most transitions kept.
+        observation_shape: Shape of one observation.
+        observation_dtype: NumPy dtype of the stored observations.
+        action_shape: Shape of one action: ``()`` for discrete actions.
+        action_dtype: NumPy dtype of the actions.
+        seed: ``None`` or a non-negative integer seeding the sampling generator.
+        store_next_observations: See :class:`ReplayBuffer`.
+        alpha: How much prioritization is used, in ``[0, 1]``: 0 is uniform.
+        epsilon: Non-negative number added to each priority so that no transition
+            has zero probability.
+
+    Raises:
+        ValueError: As :class:`ReplayBuffer`, and if ``alpha`` is outside
+            ``[0, 1]``, ``epsilon`` is negative, or ``beta``/``priorities`` are
+            invalid.
+
+    Example:
+
+    >>> import numpy as np
+    >>> import keras_tutorial_kit as ktk
+    >>> buffer = ktk.rl.PrioritizedReplayBuffer(100, observation_shape=(2,), alpha=0.6, seed=0)
+    >>> for step in range(8):
+    ...     buffer.add(np.zeros(2), 0, 1.0, np.ones(2), terminated=False)
+    >>> batch = buffer.sample(4, beta=0.4)
+    >>> batch.weights.shape, batch.indices.shape
+    ((4,), (4,))
+    >>> buffer.update_priorities(batch.indices, np.full(4, 2.0))
+    >>> float(buffer.max_priority)
+    2.0
+    """
+
+    def __init__(
+        self,
+        capacity: int,
+        observation_shape: tuple[int, ...],
+        observation_dtype: Any = "float32",
+        action_shape: tuple[int, ...] = (),
+        action_dtype: Any = "int64",
+        seed: int | None = None,
+        store_next_observations: bool = True,
+        alpha: float = 0.6,
+        epsilon: float = 1e-6,
+    ) -> None:
+        self.alpha = check_probability("alpha", alpha)
+        self.epsilon = check_non_negative_number("epsilon", epsilon)
+        super().__init__(
+            capacity,
+            observation_shape,
+            observation_dtype=observation_dtype,
+            action_shape=action_shape,
+            action_dtype=action_dtype,
+            seed=seed,
+            store_next_observations=store_next_observations,
+        )
+
+    def _allocate(self) -> None:
+        super()._allocate()
+        self._tree = SumTree(self.capacity)
+        self._priorities = np.zeros(self.capacity, np.float64)
+        self.max_priority = 1.0
+
+    def clear(self) -> None:
+        """Removes every transition and resets the largest priority to 1.0."""
+        super().clear()
+        self._tree.clear()
+        self._priorities[:] = 0.0
+        self.max_priority = 1.0
+
+    def _set_priorities(self, slots: np.ndarray, priorities: np.ndarray) -> None:
+        self._priorities[slots] = priorities
+        self._tree.update(slots, (priorities + self.epsilon) ** self.alpha)
+
+    def add(
+        self,
+        observation: Any,
+        action: Any,
+        reward: float,
+        next_observation: Any,
+        terminated: bool,
+        truncated: bool = False,
+    ) -> None:
+        position = self._position
+        super().add(observation, action, reward, next_observation, terminated, truncated)
+        self._set_priorities(np.array([position]), np.array([self.max_priority]))
+
+    add.__doc__ = ReplayBuffer.add.__doc__
+
+    def extend(
+        self,
+        observations: Any,
+        actions: Any,
+        rewards: Any,
+        next_observations: Any,
+        terminated: Any,
+        truncated: Any = None,
+    ) -> None:
+        super().extend(observations, actions, rewards, next_observations, terminated, truncated)
+        count = min(len(observations), self.capacity)
+        if count == 0:
+            return
+        slots = (self._position - count + np.arange(count)) % self.capacity
+        self._set_priorities(slots, np.full(count, self.max_priority))
+
+    extend.__doc__ = ReplayBuffer.extend.__doc__
+
+    def probabilities(self) -> np.ndarray:
+        """``P(i)`` of every slot ``0 .. len(self) - 1`` (not oldest-first order)."""
+        weights = self._tree.values(np.arange(self._size))
+        return weights / weights.sum()
+
+    def sample(self, batch_size: int, beta: float = 0.4) -> PrioritizedReplaySample:
+        """Draws ``batch_size`` transitions with probability ``P(i)``, independently.
+
+        Args:
+            batch_size: Positive integer, at most ``len(self)``.
+            beta: Importance-sampling exponent in ``[0, 1]``: 0 gives weights of 1,
+                1 fully compensates the non-uniform sampling.
+
+        Returns:
+            A :class:`PrioritizedReplaySample`: the fields of
+            :class:`~keras_tutorial_kit.rl.replay_buffer.ReplaySample` plus
+            ``weights`` (float32, in ``(0, 1]``) and ``indices`` (the slots drawn).
+
+        Raises:
+            ValueError: If ``batch_size`` is invalid or exceeds the stored
+                transitions, or ``beta`` is outside ``[0, 1]``.
+        """
+        batch_size = self._check_batch_size(batch_size)
+        beta = check_probability("beta", beta)
+        total = self._tree.total
+        indices = self._tree.find(self._rng.random(batch_size) * total, self._size)
+        probabilities = self._tree.values(indices) / total
+        smallest = self._tree.minimum / total
+        weights = (probabilities / smallest) ** (-beta)
+        transitions = self._gather(indices)
+        return PrioritizedReplaySample(*transitions, weights.astype(np.float32), indices)
+
+    def update_priorities(self, indices: Any, priorities: Any) -> None:
+        """Sets the priorities of the transitions in slots ``indices``.
+
+        Args:
+            indices: Integer array of slots, as returned by :meth:`sample`.
+            priorities: Non-negative finite numbers, one per index (e.g.
+                ``|TD error|``).
+
+        Raises:
+            ValueError: If the lengths differ, an index is not a stored slot, or a
+                priority is negative or not finite.
+        """
+        indices = np.asarray(indices)
+        priorities = np.asarray(priorities, dtype=np.float64)
+        if indices.ndim != 1 or not np.issubdtype(indices.dtype, np.integer):
+            raise ValueError(
+                f"`indices` must be a 1-D integer array. Received: indices with shape "
+                f"{indices.shape} and dtype {indices.dtype}"
+            )
+        if priorities.shape != indices.shape:
+            raise ValueError(
+                f"`priorities` must have shape {indices.shape} (one per index). "
+                f"Received: priorities with shape {priorities.shape}"
+            )
+        if len(indices) and (indices.min() < 0 or indices.max() >= self._size):
+            raise ValueError(
+                f"`indices` must be stored slots in [0, {self._size}). "
+                f"Received: indices={indices.tolist()}"
+            )
+        if not np.all(np.isfinite(priorities)) or np.any(priorities < 0):
+            raise ValueError(
+                "`priorities` must be finite and non-negative. "
+                f"Received: priorities={priorities.tolist()}"
+            )
+        if len(indices) == 0:
+            return
+        self._set_priorities(indices, priorities)
+        self.max_priority = max(self.max_priority, float(priorities.max()))
+
+    # ------------------------------------------------------------ persistence
+    def _metadata(self) -> dict[str, Any]:
+        metadata = super()._metadata()
+        metadata.update({"alpha": self.alpha, "epsilon": self.epsilon, "max_priority": self.max_priority})
+        return metadata
+
+    def _arrays(self) -> dict[str, np.ndarray]:
+        arrays = super()._arrays()
+        arrays["priorities"] = self._priorities[: self._size]
+        return arrays
+
+    @classmethod
+    def _constructor_arguments(cls, metadata: dict[str, Any]) -> dict[str, Any]:
+        arguments = super()._constructor_arguments(metadata)
+        arguments.update({"alpha": metadata["alpha"], "epsilon": metadata["epsilon"]})
+        return arguments
+
+    def _restore(self, metadata: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        super()._restore(metadata, arrays)
+        size = metadata["size"]
+        if size:
+            self._set_priorities(np.arange(size), arrays["priorities"])
+        self.max_priority = float(metadata["max_priority"])
+
