@@ -32,12 +32,14 @@ def test_resizes_scales_and_batches(tmp_path):
 
 def test_shuffle_keeps_the_examples(tmp_path):
     with tfds.testing.mock_data(num_examples=12):
-        plain = ktk.data.load_flowers(image_size=32, batch_size=12, shuffle=False,
-                                      data_dir=tmp_path, download=False)
-        shuffled = ktk.data.load_flowers(image_size=32, batch_size=12, shuffle=True, seed=1,
-                                         data_dir=tmp_path, download=False)
-        (_, plain_labels), = list(plain.as_numpy_iterator())
-        (_, shuffled_labels), = list(shuffled.as_numpy_iterator())
+        plain = ktk.data.load_flowers(
+            image_size=32, batch_size=12, shuffle=False, data_dir=tmp_path, download=False
+        )
+        shuffled = ktk.data.load_flowers(
+            image_size=32, batch_size=12, shuffle=True, seed=1, data_dir=tmp_path, download=False
+        )
+        ((_, plain_labels),) = list(plain.as_numpy_iterator())
+        ((_, shuffled_labels),) = list(shuffled.as_numpy_iterator())
     np.testing.assert_array_equal(np.sort(plain_labels), np.sort(shuffled_labels))
 
 

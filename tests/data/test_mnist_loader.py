@@ -66,21 +66,21 @@ def test_get_batch_draws_training_examples_reproducibly():
     np.testing.assert_array_equal(labels, again_labels)
     # Each drawn pair is a (image, label) pair of the training set.
     flat = first.train_data.reshape(first.num_train_data, -1)
-    for image, label in zip(images, labels):
+    for image, label in zip(images, labels, strict=True):
         index = np.flatnonzero((flat == image.reshape(-1)).all(axis=1))
         assert index.size >= 1 and label in first.train_label[index]
     next_images, _ = first.get_batch(64)
     assert not np.array_equal(images, next_images)
 
 
-def test_dataset_batches_for_fit():
+def test_as_dataset_batches_for_fit():
     loader = ktk.data.MNISTLoader(source="digits", seed=0)
-    test = loader.dataset("test", batch_size=100)
+    test = loader.as_dataset("test", batch_size=100)
     batches = list(test.as_numpy_iterator())
     assert [len(labels) for _, labels in batches] == [100, 100, 100, 100, 49]
     np.testing.assert_array_equal(np.concatenate([b[1] for b in batches]), loader.test_label)
-    train = loader.dataset("train", batch_size=1348)
-    (images, labels), = list(train.as_numpy_iterator())
+    train = loader.as_dataset("train", batch_size=1348)
+    ((images, labels),) = list(train.as_numpy_iterator())
     assert images.shape == (1348, 8, 8, 1)
     assert not np.array_equal(labels, loader.train_label)  # shuffled
     np.testing.assert_array_equal(np.sort(labels), np.sort(loader.train_label))
@@ -109,13 +109,19 @@ def test_mnist_without_path_uses_keras_cache(tmp_path, monkeypatch):
     loader = ktk.data.MNISTLoader(source="mnist")
     assert loader.num_train_data == 3 and loader.num_test_data == 2
     assert calls == [
-        {"fname": "mnist.npz", "origin": mnist_loader.MNIST_ORIGIN, "file_hash": mnist_loader.MNIST_SHA256}
+        {
+            "fname": "mnist.npz",
+            "origin": mnist_loader.MNIST_ORIGIN,
+            "file_hash": mnist_loader.MNIST_SHA256,
+        }
     ]
 
 
 def test_mnist_offline_fails_fast_with_advice(monkeypatch):
     def offline(**kwargs):
-        raise Exception(f"URL fetch failure on {kwargs['origin']}: None -- [Errno -3] name resolution")
+        raise Exception(
+            f"URL fetch failure on {kwargs['origin']}: None -- [Errno -3] name resolution"
+        )
 
     monkeypatch.setattr(keras.utils, "get_file", offline)
     start = time.perf_counter()
@@ -158,9 +164,9 @@ def test_rejects_bad_batch_arguments():
     with pytest.raises(ValueError, match="batch_size"):
         loader.get_batch(0)
     with pytest.raises(ValueError, match="split"):
-        loader.dataset("validation")
+        loader.as_dataset("validation")
     with pytest.raises(ValueError, match="batch_size"):
-        loader.dataset("train", batch_size=-2)
+        loader.as_dataset("train", batch_size=-2)
 
 
 @pytest.mark.network

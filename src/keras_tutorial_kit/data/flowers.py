@@ -10,7 +10,9 @@ from typing import Any
 from keras_tutorial_kit._validation import check_positive_int
 
 FLOWERS_CLASSES = ("dandelion", "daisy", "tulips", "sunflowers", "roses")
-FLOWERS_URL = "https://storage.googleapis.com/download.tensorflow.org/example_images/flower_photos.tgz"
+FLOWERS_URL = (
+    "https://storage.googleapis.com/download.tensorflow.org/example_images/flower_photos.tgz"
+)
 _PROBE_TIMEOUT_S = 10.0
 
 

@@ -45,7 +45,7 @@ class MNISTLoader:
         path: Local ``mnist.npz`` to read instead of Keras' cached download
             (``source="mnist"`` only).
         seed: Seed of the generator behind ``get_batch`` and the shuffling of
-            ``dataset``; ``None`` draws fresh entropy.
+            ``as_dataset``; ``None`` draws fresh entropy.
         test_fraction: Fraction of the digits held out for testing
             (``source="digits"`` only), in ``(0, 1)``.
 
@@ -145,7 +145,9 @@ class MNISTLoader:
         index = self._rng.integers(0, self.num_train_data, batch_size)
         return self.train_data[index], self.train_label[index]
 
-    def dataset(self, split: str = "train", batch_size: int = 32, shuffle: bool | None = None) -> Any:
+    def as_dataset(
+        self, split: str = "train", batch_size: int = 32, shuffle: bool | None = None
+    ) -> Any:
         """Returns a batched ``tf.data.Dataset`` of ``(images, labels)`` for ``fit``/``evaluate``.
 
         Works as ``fit`` input on every Keras backend.
@@ -184,8 +186,10 @@ def _load_mnist(path: str | os.PathLike[str] | None) -> tuple[tuple[np.ndarray, 
         import keras
 
         try:
-            path = keras.utils.get_file(fname="mnist.npz", origin=MNIST_ORIGIN, file_hash=MNIST_SHA256)
-        except Exception as error:  # noqa: BLE001 - any download failure gets the same advice
+            path = keras.utils.get_file(
+                fname="mnist.npz", origin=MNIST_ORIGIN, file_hash=MNIST_SHA256
+            )
+        except Exception as error:  # any download failure gets the same advice
             raise OSError(
                 "MNIST is not in Keras' cache (~/.keras/datasets/mnist.npz) and could not be "
                 f"downloaded from {MNIST_ORIGIN} ({type(error).__name__}: {error}). Download that "
@@ -217,6 +221,6 @@ def _load_digits(test_fraction: float) -> tuple[tuple[np.ndarray, np.ndarray], .
     digits = load_digits()
     images, labels = digits.images, digits.target
     order = np.random.default_rng(_SPLIT_SEED).permutation(len(images))
-    num_test = int(round(test_fraction * len(images)))
+    num_test = round(test_fraction * len(images))
     test, train = order[:num_test], order[num_test:]
     return (images[train], labels[train]), (images[test], labels[test])

@@ -1,0 +1,106 @@
+"""Chapter "Deep reinforcement learning": ``ktk.rl.DQNAgent`` learns gymnasium's ``CartPole-v1``."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from keras_tutorial_kit._validation import check_bool, check_positive_int
+from keras_tutorial_kit.examples._common import (
+    ChapterResult,
+    check_seed,
+    output_path,
+    plot_path,
+)
+
+QUICK_TIMESTEPS = 1_500
+QUICK_EVAL_INTERVAL = 1_000
+
+
+def run(
+    total_timesteps: int = 50_000,
+    eval_interval: int = 2_500,
+    seed: int | None = 0,
+    output_dir: str | os.PathLike[str] | None = None,
+    plot: str | os.PathLike[str] | None = None,
+    quick: bool = False,
+    verbose: int = 1,
+) -> ChapterResult:
+    """Trains a DQN on ``CartPole-v1`` until it is solved (or ``total_timesteps`` run out).
+
+    The tutorial's chapter with the kit's agent (``ktk.rl.DQNAgent``: target
+    network, replay buffer, Huber loss, epsilon schedule, time-limit
+    cut-offs not treated as failures). Solved means a mean return of at least
+    475 over 100 greedy evaluation episodes; the agent is checked after every
+    ``eval_interval`` training steps (10 episodes first, the deciding 100 only
+    if those average 475) and training stops once it is solved.
+
+    Args:
+        total_timesteps: Positive integer, the most environment steps to train.
+        eval_interval: Positive integer, training steps between evaluations.
+        seed: Seeds the agent (weights, exploration, replay, episode resets).
+        output_dir: Folder for the Q-network ``dqn.keras`` and the agent's full
+            checkpoint ``dqn_agent/`` (``DQNAgent.load``); nothing is saved when ``None``.
+        plot: A ``.png`` path for the episode returns against training steps.
+        quick: A seconds-long run: 1 500 steps, one evaluation (not solved).
+        verbose: 0 for silence, 1 for a progress bar.
+
+    Returns:
+        A ``ChapterResult`` with ``metrics`` ``solved`` (1.0 or 0.0),
+        ``steps_to_solve`` (``None`` if unsolved), ``eval_mean_return``,
+        ``timesteps``, ``episodes`` and ``train_seconds``; ``history`` the
+        per-episode ``episode_returns`` and ``episode_lengths``; ``model`` the agent.
+
+    Raises:
+        ValueError: If an argument is out of range.
+        ImportError: If gymnasium is not installed.
+    """
+    check_bool("quick", quick)
+    total_timesteps = (
+        QUICK_TIMESTEPS if quick else check_positive_int("total_timesteps", total_timesteps)
+    )
+    eval_interval = (
+        QUICK_EVAL_INTERVAL if quick else check_positive_int("eval_interval", eval_interval)
+    )
+    seed = check_seed(seed)
+    png = plot_path(plot)
+    try:
+        import gymnasium  # noqa: F401
+    except ImportError as error:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            'The dqn chapter needs gymnasium: pip install "keras-tutorial-kit[rl]"'
+        ) from error
+    from keras_tutorial_kit.rl._cartpole import train_until_solved
+
+    outcome: dict[str, Any] = train_until_solved(
+        seed=0 if seed is None else seed,
+        max_timesteps=total_timesteps,
+        eval_interval=eval_interval,
+        progress_bar=bool(verbose),
+    )
+    agent = outcome["agent"]
+    history = agent.history
+    metrics = {
+        "solved": float(outcome["solved"]),
+        "steps_to_solve": outcome["steps_to_solve"],
+        "eval_mean_return": outcome["eval_mean"],
+        "eval_episodes": len(outcome["eval_returns"]),
+        "timesteps": outcome["timesteps"],
+        "episodes": outcome["episodes"],
+        "train_seconds": outcome["train_seconds"],
+    }
+    model_path = output_path(output_dir, "dqn.keras")
+    extras: dict[str, Any] = {"checks": outcome["checks"]}
+    if model_path is not None:
+        agent.q_network.save(model_path)
+        extras["checkpoint"] = agent.save(model_path.parent / "dqn_agent")
+    if png is not None:
+        verdict = (
+            f"solved at step {outcome['steps_to_solve']}" if outcome["solved"] else "not solved"
+        )
+        history.plot(png, title=f"DQN on CartPole-v1 (seed {seed}): {verdict}")
+    curves = {
+        "episode_returns": [float(r) for r in history.episode_returns],
+        "episode_lengths": [float(n) for n in history.episode_lengths],
+    }
+    return ChapterResult("dqn", metrics, curves, model_path, png, agent, extras)

@@ -1,0 +1,201 @@
+"""Tests for the ``keras-tutorial-kit`` command line: chapters, generation, and error handling."""
+
+from __future__ import annotations
+
+import inspect
+import os
+import subprocess
+import sys
+
+import keras
+import pytest
+
+from keras_tutorial_kit import cli
+from keras_tutorial_kit.examples import CHAPTERS
+
+
+def _run(capsys, *argv):
+    status = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_list_names_every_chapter(capsys):
+    status, out, _ = _run(capsys, "list")
+    assert status == 0
+    listed = [line.split()[0] for line in out.splitlines()]
+    assert (
+        listed
+        == list(CHAPTERS)
+        == [
+            "linear_regression",
+            "mlp",
+            "cnn",
+            "flowers",
+            "rnn",
+            "dqn",
+            "keras_pipeline",
+            "custom_components",
+        ]
+    )
+
+
+def test_every_chapter_option_is_a_run_argument():
+    parser = cli.build_parser()
+    for name, module in CHAPTERS.items():
+        args = vars(parser.parse_args(["run", name]))
+        assert args.pop("command") == "run" and args.pop("chapter") == name
+        parameters = inspect.signature(module.run).parameters
+        assert set(args) == set(parameters), name
+        assert args["verbose"] == 1 and args["output_dir"] == os.path.join("out", name)
+        for key, value in args.items():
+            if key not in ("verbose", "output_dir"):
+                assert value == parameters[key].default, (name, key)
+
+
+def test_run_prints_a_summary_and_writes_model_and_plot(tmp_path, capsys):
+    status, out, err = _run(
+        capsys,
+        "run",
+        "linear-regression",
+        "--quick",
+        "--quiet",
+        "--output-dir",
+        str(tmp_path),
+        "--plot",
+        str(tmp_path / "lr.png"),
+    )
+    assert status == 0, err
+    assert "a_numpy" in out and "b_autodiff" in out
+    assert (tmp_path / "linear_regression.keras").is_file()
+    assert (tmp_path / "lr.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_run_passes_options_through(tmp_path, capsys):
+    status, out, err = _run(
+        capsys,
+        "run",
+        "linear_regression",
+        "--epochs",
+        "3",
+        "--learning-rate",
+        "0.01",
+        "--quiet",
+        "--output-dir",
+        str(tmp_path),
+    )
+    assert status == 0, err
+    # Three steps of lr 0.01 from zero: far from the converged fit.
+    a = float(next(line.split()[1] for line in out.splitlines() if "a_numpy" in line))
+    assert 0.0 < a < 0.2
+
+
+def test_rnn_then_generate(tmp_path, capsys):
+    status, out, err = _run(
+        capsys, "run", "rnn", "--quick", "--quiet", "--output-dir", str(tmp_path)
+    )
+    assert status == 0, err
+    for diversity in ("0.2", "0.5", "1.0", "1.2"):
+        assert f"--- diversity {diversity} ---" in out
+    model = str(tmp_path / "rnn.keras")
+    status, out, err = _run(
+        capsys,
+        "generate",
+        "--model",
+        model,
+        "--temperature",
+        "0.5",
+        "--length",
+        "30",
+        "--prompt",
+        "The ",
+        "--seed",
+        "3",
+    )
+    assert status == 0, err
+    assert out.startswith("The ") and len(out.rstrip("\n")) == len("The ") + 30
+    again = _run(
+        capsys,
+        "generate",
+        "--model",
+        model,
+        "--temperature",
+        "0.5",
+        "--length",
+        "30",
+        "--prompt",
+        "The ",
+        "--seed",
+        "3",
+    )[1]
+    assert again == out
+    status, _, err = _run(capsys, "generate", "--model", model, "--prompt", "\u2603")
+    assert status == 2 and "prompt" in err
+    status, _, err = _run(capsys, "generate", "--model", model, "--top-p", "1.5")
+    assert status == 2 and "--top-p" in err
+    (tmp_path / "rnn.chars.json").unlink()
+    status, _, err = _run(capsys, "generate", "--model", model)
+    assert status == 2 and "--vocab" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([], "required"),
+        (["train"], "invalid choice"),
+        (["run"], "required"),
+        (["run", "gan"], "invalid choice"),
+        (["run", "cnn", "--epochs", "0"], "positive integer"),
+        (["run", "cnn", "--epochs", "ten"], "positive integer"),
+        (["run", "cnn", "--learning-rate", "-0.1"], "number > 0"),
+        (["run", "cnn", "--learning-rate", "nan"], "number > 0"),
+        (["run", "cnn", "--seed", "-1"], "integer >= 0"),
+        (["run", "cnn", "--source", "cifar10"], "invalid choice"),
+        (["run", "cnn", "--text", "a.txt"], "unrecognized arguments"),
+        (["run", "cnn", "--plot", "curves.jpg"], "`plot` must be a path ending in .png"),
+        (["run", "mlp", "--source", "mnist", "--mnist-path", "missing.npz"], "No MNIST file"),
+        (["run", "rnn", "--text", "missing.txt"], "No text file"),
+        (["run", "flowers", "--image-size", "16"], "`image_size` must be at least 32"),
+        (["generate"], "--model"),
+        (["generate", "--model", "missing.keras"], "No model file"),
+        (["generate", "--model", "m.keras", "--temperature", "-1"], "number >= 0"),
+        (["generate", "--model", "m.keras", "--length", "0"], "positive integer"),
+    ],
+)
+def test_bad_options_exit_2_with_a_message(argv, message, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    status, out, err = _run(capsys, *argv)
+    assert status == 2
+    assert message in err
+    assert "Traceback" not in err and "Traceback" not in out
+
+
+def test_unavailable_data_exits_1_with_advice(capsys, monkeypatch, tmp_path):
+    def offline(**kwargs):
+        raise Exception("URL fetch failure")
+
+    monkeypatch.setattr(keras.utils, "get_file", offline)
+    status, _, err = _run(capsys, "run", "mlp", "--source", "mnist", "--output-dir", str(tmp_path))
+    assert status == 1
+    assert "--mnist-path" in err and "Traceback" not in err
+    status, _, err = _run(capsys, "run", "flowers", "--no-download", "--data-dir", str(tmp_path))
+    assert status == 1 and "not prepared" in err
+
+
+def test_help_exits_0(capsys):
+    status, out, _ = _run(capsys, "run", "rnn", "--help")
+    assert status == 0
+    assert "--text PATH" in out and "--quick" in out and "--plot PATH" in out
+
+
+def test_module_entry_point_reports_errors_without_traceback():
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    process = subprocess.run(
+        [sys.executable, "-m", "keras_tutorial_kit", "run", "cnn", "--batch-size", "0"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert process.returncode == 2
+    assert "positive integer" in process.stderr and "Traceback" not in process.stderr
