@@ -97,6 +97,17 @@ CASES: dict[str, Case] = {
         targets=_labels(4, 3),
         loss="sparse_categorical_crossentropy",
     ),
+    "models.CharRNN": Case(
+        make=lambda: ktk.models.CharRNN(vocab_size=6, units=8),
+        inputs=lambda rng: rng.integers(0, 6, size=(4, 7)).astype("int32"),
+        targets=_labels(4, 6),
+        loss="sparse_categorical_crossentropy",
+    ),
+    # Not a layer: docstring, registered-name serialization and config checks only; its
+    # use inside compiled functions is tested in tests/samplers/test_temperature_sampler.py.
+    "samplers.TemperatureSampler": Case(
+        make=lambda: ktk.samplers.TemperatureSampler(temperature=0.7, top_k=5, top_p=0.9, seed=1),
+    ),
 }
 
 

@@ -1,3 +1,6 @@
 """Text samplers that turn a model's logits into tokens."""
 
-__all__: list[str] = []
+from keras_tutorial_kit.samplers.sample_logits import sample_logits
+from keras_tutorial_kit.samplers.temperature_sampler import TemperatureSampler
+
+__all__ = ["TemperatureSampler", "sample_logits"]

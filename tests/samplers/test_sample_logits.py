@@ -1,0 +1,331 @@
+"""``sample_logits`` draws from ``softmax(logits / T)`` restricted by top-k and top-p.
+
+Distribution tests
+------------------
+Each example tiles one row of distinct logits ``N = 100_000`` times and draws once per
+row, on the NumPy path and on the ``keras.ops`` (tensor) path. Two checks follow:
+
+1. Support (exact): no draw may fall outside the support of the reference
+   distribution (``-inf`` logits, ids beyond top-k or outside the nucleus). A correct
+   sampler never fails it.
+2. Counts: if the sampler is correct, the count of id ``i`` is exactly
+   ``Binomial(N, p_i)``. Each id of the support gets an exact two-sided binomial test
+   (``scipy.stats.binom``) at level ``ALPHA / support_size``, so by the union bound one
+   example fails falsely with probability at most ``ALPHA = 1e-10``, with no
+   large-sample approximation. On top, a Pearson chi-square omnibus over the cells
+   (pooled until each expects >= 100 draws, where the chi-square tail is accurate)
+   runs at level ``CHI2_ALPHA = 1e-12``.
+
+False failures per run: at most ``(1e-10 + 1e-12)`` per example; a ``dev`` run draws
+at most 40 examples for each of the two distribution tests (80 in all; 24 under
+``CI=true``), so at most about ``1e-8`` per run and backend: far below 1e-6. The
+reference probabilities come from float64 NumPy; the float32 sampler differs from
+them by ~1e-7 relative, which moves expected counts by ~0.01 and cannot matter.
+With ``N = 100_000`` the tests detect a 5% relative error on an id of probability 0.2.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from scipy import stats
+
+import keras_tutorial_kit as ktk
+from keras_tutorial_kit.samplers import _sampling
+
+N = 100_000
+ALPHA = 1e-10
+CHI2_ALPHA = 1e-12
+
+
+def reference_probabilities(logits, temperature, top_k=None, top_p=None):
+    """Float64 ``softmax(logits / T)`` restricted to the top-k, then to the top-p nucleus."""
+    z = np.asarray(logits, dtype=np.float64)
+    keep = np.isfinite(z)
+    if top_k is not None and top_k < z.size:
+        order = np.argsort(-z, kind="stable")
+        keep &= np.isin(np.arange(z.size), order[:top_k])
+    w = np.where(keep, z, -np.inf) / temperature
+    p = np.exp(w - w.max())
+    p /= p.sum()
+    if top_p is not None:
+        order = np.argsort(-p, kind="stable")
+        before = np.cumsum(p[order]) - p[order]
+        nucleus = order[before < top_p]
+        p = np.where(np.isin(np.arange(z.size), nucleus), p, 0.0)
+        p /= p.sum()
+    return p
+
+
+def nucleus_is_clear_of_the_boundary(logits, temperature, top_k, top_p, margin=1e-4):
+    """Whether no partial sum of the sorted probabilities lies within ``margin`` of ``top_p``."""
+    if top_p is None:
+        return True
+    p = np.sort(reference_probabilities(logits, temperature, top_k))[::-1]
+    return bool(np.all(np.abs(np.cumsum(p) - top_p) > margin))
+
+
+def assert_draws_follow(counts, p):
+    """The support check, the exact binomial tests and the chi-square omnibus (see above)."""
+    outside = counts[p == 0]
+    assert outside.sum() == 0, f"draws outside the support: counts={counts}, p={p}"
+    support = np.flatnonzero(p > 0)
+    level = ALPHA / support.size
+    for i in support:
+        lower = stats.binom.cdf(counts[i], N, p[i])
+        upper = stats.binom.sf(counts[i] - 1, N, p[i])
+        assert min(lower, upper) > level / 2, (
+            f"id {i}: {counts[i]} draws, expected {N * p[i]:.1f} (p={p[i]:.6g}); "
+            f"counts={counts.tolist()}, p={p.tolist()}"
+        )
+    # Pearson chi-square: pool the least likely cells until each expects >= 100 draws.
+    order = support[np.argsort(p[support])]
+    cells_expected, cells_observed = [], []
+    pool_expected = pool_observed = 0.0
+    for i in order:
+        pool_expected += N * p[i]
+        pool_observed += counts[i]
+        if pool_expected >= 100:
+            cells_expected.append(pool_expected)
+            cells_observed.append(pool_observed)
+            pool_expected = pool_observed = 0.0
+    if pool_expected and cells_expected:
+        cells_expected[-1] += pool_expected
+        cells_observed[-1] += pool_observed
+    if len(cells_expected) >= 2:
+        expected, observed = np.array(cells_expected), np.array(cells_observed)
+        statistic = float(np.sum((observed - expected) ** 2 / expected))
+        critical = stats.chi2.isf(CHI2_ALPHA, df=len(expected) - 1)
+        assert statistic < critical, f"chi-square {statistic:.1f} >= {critical:.1f}"
+
+
+@st.composite
+def sampling_problems(draw):
+    """Distinct logits (some ``-inf``), a temperature, maybe top-k and top-p, a seed."""
+    vocab = draw(st.integers(2, 8))
+    values = draw(st.lists(st.integers(-400, 400), min_size=vocab, max_size=vocab, unique=True))
+    logits = np.array(values, dtype=np.float64) / 100.0
+    masked = draw(st.lists(st.booleans(), min_size=vocab, max_size=vocab))
+    if not all(masked):
+        logits[np.array(masked)] = -np.inf
+    temperature = draw(st.sampled_from([0.3, 0.7, 1.0, 1.5, 3.0]))
+    top_k = draw(st.none() | st.integers(1, vocab + 1))
+    top_p = draw(st.none() | st.sampled_from([0.3, 0.5, 0.8, 0.95, 1.0]))
+    seed = draw(st.integers(0, 2**31 - 1))
+    return logits.astype(np.float32), temperature, top_k, top_p, seed
+
+
+def _draw(logits_row, path, **kwargs):
+    logits = np.tile(logits_row, (N, 1))
+    if path == "tensor":
+        logits = keras.ops.convert_to_tensor(logits)
+    ids = keras.ops.convert_to_numpy(ktk.samplers.sample_logits(logits, **kwargs))
+    assert ids.shape == (N,) and ids.dtype == np.int32
+    return np.bincount(ids, minlength=logits_row.size)
+
+
+@pytest.mark.parametrize("path", ["numpy", "tensor"])
+@given(problem=sampling_problems())
+def test_draws_follow_the_restricted_softmax(path, problem):
+    logits, temperature, top_k, top_p, seed = problem
+    assume(nucleus_is_clear_of_the_boundary(logits, temperature, top_k, top_p))
+    counts = _draw(logits, path, temperature=temperature, top_k=top_k, top_p=top_p, seed=seed)
+    assert_draws_follow(counts, reference_probabilities(logits, temperature, top_k, top_p))
+
+
+def test_distribution_test_rejects_a_sampler_that_ignores_the_temperature():
+    # The check above has power: draws at T=1 fail against the T=0.5 reference.
+    logits = np.array([1.0, 0.5, 0.0, -1.0], dtype=np.float32)
+    counts = _draw(logits, "numpy", temperature=1.0, seed=0)
+    with pytest.raises(AssertionError):
+        assert_draws_follow(counts, reference_probabilities(logits, 0.5))
+
+
+@pytest.mark.parametrize("path", ["numpy", "tensor"])
+@given(
+    logits=st.lists(st.floats(-1e4, 1e4, width=32), min_size=1, max_size=30).map(
+        lambda v: np.array(v, dtype=np.float32)
+    ),
+    batch=st.integers(1, 4),
+)
+def test_zero_temperature_is_exact_argmax(path, logits, batch):
+    rows = np.stack([np.roll(logits, shift) for shift in range(batch)])
+    x = rows if path == "numpy" else keras.ops.convert_to_tensor(rows)
+    ids = keras.ops.convert_to_numpy(ktk.samplers.sample_logits(x, temperature=0.0))
+    # An index of the row maximum (with ties, such as 0.0 and -0.0, any of them).
+    np.testing.assert_array_equal(rows[np.arange(batch), ids], rows.max(axis=1))
+    distinct = np.array([np.unique(row).size == row.size for row in rows])
+    np.testing.assert_array_equal(ids[distinct], rows.argmax(axis=1)[distinct])
+
+
+@pytest.mark.parametrize("path", ["numpy", "tensor"])
+@given(
+    vocab=st.sampled_from([2, 7, 300]),
+    top_k=st.sampled_from([1, 2, 5, 299, 300, 301]),
+    temperature=st.sampled_from([0.5, 1.0, 4.0]),
+    seed=st.integers(0, 2**31 - 1),
+)
+def test_top_k_support_is_within_the_k_largest(path, vocab, top_k, temperature, seed):
+    rng = np.random.default_rng(seed)
+    logits = rng.permutation(vocab).astype(np.float32)[None, :].repeat(64, axis=0) / 10
+    x = logits if path == "numpy" else keras.ops.convert_to_tensor(logits)
+    ids = keras.ops.convert_to_numpy(
+        ktk.samplers.sample_logits(x, temperature=temperature, top_k=top_k, seed=seed)
+    )
+    # Distinct logits: the k largest are the ids whose logit ranks below k.
+    assert np.all(logits[0, ids] >= (vocab - min(top_k, vocab)) / 10)
+
+
+@pytest.mark.parametrize("path", ["numpy", "tensor"])
+@given(
+    vocab=st.sampled_from([1, 2, 17, 300, 3000]),
+    top_p=st.floats(0.01, 1.0),
+    scale=st.sampled_from([0.5, 2.0, 8.0]),
+    seed=st.integers(0, 2**31 - 1),
+)
+def test_top_p_support_is_the_smallest_nucleus(path, vocab, top_p, scale, seed):
+    rng = np.random.default_rng(seed)
+    logits = (rng.normal(size=(1, vocab)) * scale).astype(np.float32)
+    p = reference_probabilities(logits[0], 1.0)
+    order = np.argsort(-p, kind="stable")
+    before = np.cumsum(p[order]) - p[order]
+    # Ids whose preceding mass is this close to top_p may fall on either side in
+    # float32: they are in neither the must-keep nor the must-drop set.
+    tolerance = 1e-5
+    must_keep = order[before < top_p - tolerance]
+    must_drop = order[before > top_p + tolerance]
+    draws = 2048
+    x = np.repeat(logits, draws, axis=0)
+    x = x if path == "numpy" else keras.ops.convert_to_tensor(x)
+    ids = keras.ops.convert_to_numpy(ktk.samplers.sample_logits(x, top_p=top_p, seed=seed))
+    assert not np.isin(ids, must_drop).any(), "drew an id outside the smallest nucleus"
+    # Not smaller than the nucleus either: every must-keep id holding >= 2% of the
+    # nucleus mass appears. A correct sampler misses one with probability
+    # <= 0.98**2048 < 1.2e-18, and there are at most 50 of them: < 6e-17 per example.
+    share = p[must_keep] / p[must_keep].sum() if must_keep.size else p[must_keep]
+    frequent = must_keep[share >= 0.02]
+    missing = np.setdiff1d(frequent, ids)
+    assert missing.size == 0, f"nucleus ids never drawn: {missing.tolist()}"
+
+
+@given(
+    vocab=st.integers(_sampling._LARGE_VOCAB + 1, 20_000),
+    top_p=st.floats(0.01, 0.999),
+    scale=st.sampled_from([0.0, 0.5, 2.0, 10.0]),
+    ties=st.booleans(),
+    seed=st.integers(0, 2**31 - 1),
+)
+def test_histogram_nucleus_equals_the_sorted_nucleus(vocab, top_p, scale, ties, seed):
+    # Large vocabularies find the nucleus from a histogram instead of a full sort; both
+    # must keep the same number of entries with the same mass (ties make which of the
+    # tied entries are kept arbitrary, but not how many).
+    rng = np.random.default_rng(seed)
+    logits = rng.normal(size=(3, vocab)) * scale
+    if ties:
+        logits = np.round(logits)
+    p = np.exp(logits - logits.max(axis=1, keepdims=True)).astype(np.float32)
+    target = top_p * p.sum(axis=1, dtype=np.float64)
+    threshold, surplus = _sampling._nucleus_threshold_by_histogram(p.copy(), target)
+    ordered = -np.sort(-p, axis=1)
+    before = np.cumsum(ordered, axis=1, dtype=np.float64) - ordered
+    keep_count = np.maximum(np.count_nonzero(before < target[:, None], axis=1), 1)
+    np.testing.assert_array_equal(threshold, ordered[np.arange(3), keep_count - 1])
+    kept = _sampling._nucleus(p.copy(), top_p) > 0
+    np.testing.assert_array_equal(np.count_nonzero(kept, axis=1), keep_count)
+
+
+@pytest.mark.parametrize("path", ["numpy", "tensor"])
+@given(seed=st.integers(0, 2**31 - 1), vocab=st.sampled_from([2, 60, 5000]))
+def test_negative_infinity_is_never_drawn(path, seed, vocab):
+    rng = np.random.default_rng(seed)
+    logits = rng.normal(size=(128, vocab)).astype(np.float32) * 5
+    masked = rng.random(size=logits.shape) < 0.7
+    masked[np.arange(128), rng.integers(0, vocab, size=128)] = False
+    logits[masked] = -np.inf
+    x = logits if path == "numpy" else keras.ops.convert_to_tensor(logits)
+    for top_p in (None, 0.9):
+        ids = keras.ops.convert_to_numpy(ktk.samplers.sample_logits(x, top_p=top_p, seed=seed))
+        assert np.all(np.isfinite(logits[np.arange(128), ids]))
+
+
+@pytest.mark.parametrize("path", ["numpy", "tensor"])
+def test_float16_logits_at_low_temperature_do_not_overflow(path):
+    # 60000 / 0.05 overflows float16 (max 65504); the sampler works in float32.
+    logits = np.array([[60000.0, 59999.0, -60000.0, 0.0]] * 2000, dtype=np.float16)
+    x = logits if path == "numpy" else keras.ops.convert_to_tensor(logits, dtype="float16")
+    ids = keras.ops.convert_to_numpy(ktk.samplers.sample_logits(x, temperature=0.05, seed=3))
+    # After float16 rounding the two top logits are 60000 and 60000 (spacing 32): equal.
+    top = logits[0].astype(np.float32)
+    allowed = np.flatnonzero(top == top.max())
+    assert np.isin(ids, allowed).all()
+    if allowed.size > 1:
+        assert set(np.unique(ids).tolist()) == set(allowed.tolist())
+
+
+def test_large_vocabulary_blockwise_sampling_follows_the_softmax(monkeypatch):
+    # The two-level inverse CDF used for rows longer than _LARGE_VOCAB, with its
+    # constants shrunk so that N rows stay small: 8 heavy ids spread over the blocks
+    # (first, last, partial last block), the rest negligible. Exact binomial tests as
+    # in the module docstring.
+    monkeypatch.setattr(_sampling, "_LARGE_VOCAB", 40)
+    monkeypatch.setattr(_sampling, "_BLOCK", 16)
+    vocab = 5 * 16 + 7
+    logits = np.full(vocab, -40.0, dtype=np.float32)
+    heavy = np.array([0, 15, 16, 40, 63, 64, vocab - 7, vocab - 1])
+    logits[heavy] = np.log(np.arange(1, 9, dtype=np.float32))
+    ids = ktk.samplers.sample_logits(np.tile(logits, (N, 1)), seed=11)
+    counts = np.bincount(ids, minlength=vocab)
+    p = reference_probabilities(logits, 1.0)
+    assert counts[heavy].sum() == N  # the other ids hold ~1e-16 of the mass in all
+    assert_draws_follow(counts[heavy], p[heavy] / p[heavy].sum())
+
+
+def test_same_integer_seed_gives_the_same_draws():
+    logits = np.random.default_rng(0).normal(size=(50, 30)).astype(np.float32)
+    first = ktk.samplers.sample_logits(logits, top_k=10, top_p=0.9, seed=42)
+    np.testing.assert_array_equal(first, ktk.samplers.sample_logits(logits, top_k=10, top_p=0.9, seed=42))
+    tensor = keras.ops.convert_to_tensor(logits)
+    a = keras.ops.convert_to_numpy(ktk.samplers.sample_logits(tensor, seed=42))
+    b = keras.ops.convert_to_numpy(ktk.samplers.sample_logits(tensor, seed=42))
+    np.testing.assert_array_equal(a, b)
+
+
+def test_accepts_a_numpy_generator_as_seed():
+    logits = np.zeros((4, 3), dtype=np.float32)
+    a = ktk.samplers.sample_logits(logits, seed=np.random.default_rng(5))
+    b = ktk.samplers.sample_logits(logits, seed=np.random.default_rng(5))
+    np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("temperature", [-0.1, float("nan"), float("inf"), "1", True, None])
+def test_rejects_invalid_temperature(temperature):
+    with pytest.raises(ValueError, match="temperature"):
+        ktk.samplers.sample_logits(np.zeros((1, 3)), temperature=temperature)
+
+
+@pytest.mark.parametrize("top_k", [0, -1, 1.5, True])
+def test_rejects_invalid_top_k(top_k):
+    with pytest.raises(ValueError, match="top_k"):
+        ktk.samplers.sample_logits(np.zeros((1, 3)), top_k=top_k)
+
+
+@pytest.mark.parametrize("top_p", [0.0, -0.5, 1.01, float("nan"), True])
+def test_rejects_top_p_outside_the_unit_interval(top_p):
+    with pytest.raises(ValueError, match="top_p"):
+        ktk.samplers.sample_logits(np.zeros((1, 3)), top_p=top_p)
+
+
+@pytest.mark.parametrize("shape", [(3,), (2, 3, 4), (2, 0)])
+def test_rejects_logits_that_are_not_a_batch_of_rows(shape):
+    with pytest.raises(ValueError, match="logits"):
+        ktk.samplers.sample_logits(np.zeros(shape, dtype=np.float32))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_rejects_rows_without_a_finite_maximum(bad):
+    logits = np.array([[0.0, 1.0], [bad, bad if bad == -np.inf else 0.0]], dtype=np.float32)
+    with pytest.raises(ValueError, match="logits"):
+        ktk.samplers.sample_logits(logits)

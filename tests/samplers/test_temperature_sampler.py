@@ -1,0 +1,140 @@
+"""``TemperatureSampler``: seeded, serializable, and usable on NumPy and inside compiled functions.
+
+The distribution itself is tested in ``test_sample_logits.py`` (the sampler calls the
+same kernels); here: its state, its config, and compiled use.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import keras_tutorial_kit as ktk
+
+
+def _logits(batch=32, vocab=20, seed=0):
+    return np.random.default_rng(seed).normal(size=(batch, vocab)).astype(np.float32)
+
+
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    temperature=st.sampled_from([0.5, 1.0, 2.0]),
+    top_k=st.none() | st.integers(1, 25),
+    top_p=st.none() | st.floats(0.05, 1.0),
+)
+def test_same_seed_gives_the_same_sequence_of_draws(seed, temperature, top_k, top_p):
+    kwargs = dict(temperature=temperature, top_k=top_k, top_p=top_p, seed=seed)
+    first, second = ktk.samplers.TemperatureSampler(**kwargs), ktk.samplers.TemperatureSampler(**kwargs)
+    logits = _logits()
+    for _ in range(3):
+        np.testing.assert_array_equal(first(logits), second(logits))
+
+
+def test_draws_advance_between_calls():
+    sampler = ktk.samplers.TemperatureSampler(seed=0)
+    logits = np.zeros((64, 50), dtype=np.float32)
+    # Two calls giving identical uniform draws over 50 ids for 64 rows: chance 50**-64.
+    assert not np.array_equal(sampler(logits), sampler(logits))
+
+
+def test_tensor_draws_are_reproducible_and_advance():
+    logits = keras.ops.convert_to_tensor(np.zeros((64, 50), dtype=np.float32))
+    first, second = ktk.samplers.TemperatureSampler(seed=3), ktk.samplers.TemperatureSampler(seed=3)
+    a1, a2 = (keras.ops.convert_to_numpy(first(logits)) for _ in range(2))
+    b1 = keras.ops.convert_to_numpy(second(logits))
+    np.testing.assert_array_equal(a1, b1)
+    assert not np.array_equal(a1, a2)
+    assert a1.dtype == np.int32 and a1.shape == (64,)
+
+
+def test_numpy_input_returns_numpy_int32():
+    ids = ktk.samplers.TemperatureSampler(seed=0)(_logits().tolist())
+    assert isinstance(ids, np.ndarray) and ids.dtype == np.int32 and ids.shape == (32,)
+
+
+def test_call_seed_overrides_the_sampler_state():
+    sampler = ktk.samplers.TemperatureSampler(seed=0)
+    logits = _logits(batch=64, vocab=50)
+    np.testing.assert_array_equal(sampler(logits, seed=9), sampler(logits, seed=9))
+
+
+def test_zero_temperature_is_greedy():
+    logits = _logits()
+    ids = ktk.samplers.TemperatureSampler(temperature=0.0, top_k=3, top_p=0.5)(logits)
+    np.testing.assert_array_equal(ids, logits.argmax(axis=1))
+
+
+def test_works_inside_a_compiled_function():
+    sampler = ktk.samplers.TemperatureSampler(temperature=0.8, top_k=5, top_p=0.9, seed=1)
+    greedy = ktk.samplers.TemperatureSampler(temperature=0.0)
+    logits_np = _logits(batch=256, vocab=12)
+    logits = keras.ops.convert_to_tensor(logits_np, dtype="float16")
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        sample = tf.function(lambda x: sampler(x), jit_compile=True)
+        first, second = sample(logits), sample(logits)
+        greedy_ids = tf.function(lambda x: greedy(x), jit_compile=True)(logits)
+    elif keras.backend.backend() == "jax":
+        import jax
+
+        sample = jax.jit(lambda x, seed: sampler(x, seed=seed))
+        first = sample(logits, keras.random.SeedGenerator(0).next())
+        second = sample(logits, keras.random.SeedGenerator(1).next())
+        greedy_ids = jax.jit(lambda x: greedy(x))(logits)
+    else:
+        pytest.skip("compiled check written for tensorflow and jax")
+    first, second = keras.ops.convert_to_numpy(first), keras.ops.convert_to_numpy(second)
+    assert first.shape == (256,) and first.dtype == np.int32
+    # Only the 5 largest logits of each row can be drawn (float16 rounding aside).
+    ranks = np.argsort(np.argsort(-logits_np.astype(np.float16), axis=1, kind="stable"), axis=1)
+    assert np.all(ranks[np.arange(256), first] < 5 + 1)
+    assert not np.array_equal(first, second)  # 256 rows over >= 2 ids: equal by chance < 1e-20
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(greedy_ids), logits_np.astype(np.float16).argmax(axis=1)
+    )
+
+
+def test_get_config_round_trip():
+    sampler = ktk.samplers.TemperatureSampler(temperature=0.7, top_k=40, top_p=0.95, seed=5)
+    config = sampler.get_config()
+    assert config == {"temperature": 0.7, "top_k": 40, "top_p": 0.95, "seed": 5}
+    clone = ktk.samplers.TemperatureSampler.from_config(config)
+    logits = _logits()
+    np.testing.assert_array_equal(clone(logits), sampler(logits))
+
+
+def test_serializes_by_registered_name():
+    sampler = ktk.samplers.TemperatureSampler(temperature=1.5, seed=2)
+    serialized = keras.saving.serialize_keras_object(sampler)
+    assert serialized["registered_name"] == "keras_tutorial_kit>TemperatureSampler"
+    restored = keras.saving.deserialize_keras_object(serialized)
+    assert isinstance(restored, ktk.samplers.TemperatureSampler)
+    assert restored.get_config() == sampler.get_config()
+
+
+@pytest.mark.parametrize("temperature", [-1.0, float("nan"), "hot"])
+def test_rejects_invalid_temperature(temperature):
+    with pytest.raises(ValueError, match="temperature"):
+        ktk.samplers.TemperatureSampler(temperature=temperature)
+
+
+@pytest.mark.parametrize("top_k", [0, -3, 2.0])
+def test_rejects_top_k_below_one(top_k):
+    with pytest.raises(ValueError, match="top_k"):
+        ktk.samplers.TemperatureSampler(top_k=top_k)
+
+
+@pytest.mark.parametrize("top_p", [0.0, 1.5, -0.1])
+def test_rejects_top_p_outside_the_unit_interval(top_p):
+    with pytest.raises(ValueError, match="top_p"):
+        ktk.samplers.TemperatureSampler(top_p=top_p)
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "0"])
+def test_rejects_invalid_seed(seed):
+    with pytest.raises(ValueError, match="seed"):
+        ktk.samplers.TemperatureSampler(seed=seed)
