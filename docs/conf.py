@@ -67,7 +67,7 @@ nitpick_ignore_regex = [
     (r"py:.*", r"(np|numpy)\..*"),
     (r"py:.*", r"(gym|gymnasium)\..*"),
     # The standard library resolves only with intersphinx on.
-    (r"py:.*", r"(os|pathlib|collections\.abc|collections|typing|numbers|random|enum)\..*"),
+    (r"py:.*", r"(os|pathlib|types|collections\.abc|collections|typing|numbers|random|enum)\..*"),
 ]
 
 html_theme = "furo"
