@@ -1,8 +1,10 @@
 """stable-baselines3 DQN on CartPole-v1 with the rl-baselines3-zoo settings, one seed.
 
 Run by ``bench_cartpole.py`` with the Python of a separate virtual environment that has
-torch (CPU), stable-baselines3 and gymnasium: ``python _sb3_cartpole.py SEED MAX_STEPS``.
-It follows the same protocol as ``keras_tutorial_kit.rl._cartpole.train_until_solved``:
+torch (CPU), stable-baselines3 and gymnasium: ``python _sb3_cartpole.py SEED MAX_STEPS TORCH_THREADS``.
+It follows the same protocol as ``keras_tutorial_kit.rl._cartpole.train_until_solved``
+(``python _sb3_cartpole.py SEED MAX_STEPS TORCH_THREADS [full]``, 0 threads = torch's
+default; ``full`` trains all MAX_STEPS and ends with a 100-episode evaluation):
 every 2 500 steps, 10 greedy evaluation episodes, and if their mean is >= 475 the 100
 that decide; training stops once solved; evaluation time is excluded. It prints one
 JSON line.
@@ -56,35 +58,44 @@ class SolvedCheck(BaseCallback):
         self.env = gym.make("CartPole-v1")
         self.eval_seconds = 0.0
         self.solved_at = None
+        self.train_seconds_to_solve = None
         self.returns = np.zeros(0)
         self.checks = []
+        self.start = time.perf_counter()
 
     def _on_step(self) -> bool:
         if self.num_timesteps % self.interval:
             return True
         start = time.perf_counter()
         returns = evaluate(self.model, self.env, 10, 10_000 + self.seed + self.num_timesteps)
-        if returns.mean() >= SOLVED:
+        if returns.mean() >= SOLVED and self.solved_at is None:
             returns = evaluate(self.model, self.env, 100, 20_000 + self.seed + self.num_timesteps)
         self.checks.append({"step": self.num_timesteps, "episodes": len(returns), "mean": float(returns.mean())})
-        self.returns = returns
         solved = len(returns) == 100 and returns.mean() >= SOLVED
-        if solved and self.solved_at is None:
+        if solved:
             self.solved_at = self.num_timesteps
+            self.train_seconds_to_solve = start - self.start - self.eval_seconds
+            self.returns = returns
+        elif self.solved_at is None:
+            self.returns = returns
         self.eval_seconds += time.perf_counter() - start
         return not (solved and self.early_stop)
 
 
 def main() -> None:
-    seed, max_steps = int(sys.argv[1]), int(sys.argv[2])
-    early_stop = len(sys.argv) < 4 or sys.argv[3] != "full"
+    seed, max_steps, threads = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+    early_stop = len(sys.argv) < 5 or sys.argv[4] != "full"
     import torch
+
+    if threads > 0:
+        torch.set_num_threads(threads)
 
     model = DQN("MlpPolicy", gym.make("CartPole-v1"), seed=seed, device="cpu", verbose=0, **ZOO)
     check = SolvedCheck(seed, early_stop=early_stop)
-    start = time.perf_counter()
+    start = check.start = time.perf_counter()
     model.learn(total_timesteps=max_steps, callback=check)
     elapsed = time.perf_counter() - start
+    final = None if early_stop else float(evaluate(model, check.env, 100, 30_000 + seed).mean())
     print(
         json.dumps(
             {
@@ -93,6 +104,8 @@ def main() -> None:
                 "steps_to_solve": check.solved_at,
                 "eval_mean": float(check.returns.mean()) if check.returns.size else None,
                 "train_seconds": elapsed - check.eval_seconds,
+                "train_seconds_to_solve": check.train_seconds_to_solve,
+                "final_eval_mean": final,
                 "eval_seconds": check.eval_seconds,
                 "timesteps": int(model.num_timesteps),
                 "checks": check.checks,

@@ -42,7 +42,7 @@ def test_predict_keeps_its_meaning():
     np.testing.assert_allclose(predicted, _numpy(model(x)), rtol=1e-5, atol=1e-6)
 
 
-@settings(max_examples=10)
+@settings(max_examples=6)
 @given(
     activation=st.sampled_from(["relu", "tanh", "sigmoid", "elu", "softplus", "silu", "gelu"]),
     hidden=st.lists(st.integers(1, 16), min_size=0, max_size=2),

@@ -274,3 +274,11 @@ def test_solves_cartpole():
     result = train_until_solved(seed=2, max_timesteps=50_000)
     assert result["solved"], result
     assert result["eval_mean"] >= 475.0
+
+
+def test_learn_shows_a_progress_bar(capsys):
+    env = gym.make("CartPole-v1")
+    agent = ktk.rl.DQNAgent.from_env(env, seed=1, **SMALL)
+    agent.learn(env, 300)
+    output = capsys.readouterr().out
+    assert "300/300" in output and "return" in output
