@@ -64,7 +64,7 @@ def _fresh_import_seconds(module: str) -> float:
 
 def run(quick: bool = False) -> dict[str, Any]:
     """Measures both import times; saves and returns the results."""
-    repeats = 3 if quick else 9
+    repeats = 2 if quick else 9
     keras_s, ktk_s, heavy_added, heavy_by_keras = [], [], set(), set()
     end_to_end: dict[str, list[float]] = {"keras": [], "keras_tutorial_kit": []}
     for r in range(repeats):

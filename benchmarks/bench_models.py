@@ -309,7 +309,7 @@ def run(quick: bool = False, jit_compile: Any = "auto") -> dict[str, Any]:
     """Runs every model pair and the CNN FLOP-rate check; saves and returns the results."""
     keras, np, ktk = _import()
     env = environment()
-    repeats = 3 if quick else 7
+    repeats = 2 if quick else 7
     rows: list[dict[str, Any]] = []
     flops = cnn_training_flops_per_sample()
     peak_scan: dict[str, Any] = {}

@@ -6,7 +6,9 @@ that has a goal is recognised by this convention, at any depth of the JSON:
 
 * a dict with a numeric ``goal`` (the figure must be at least this) or ``goal_max``
   (at most this), and the figure itself under the first of :data:`VALUE_KEYS` present;
-* or sibling keys ``<x>`` (or ``<x>_ratio``) and ``<x>_goal`` / ``<x>_goal_max``.
+* or sibling keys ``<x>`` (or ``<x>_ratio``) and ``<x>_goal`` / ``<x>_goal_max``;
+* or a goal table, ``{"speedup": 4.8, "goal": {"speedup": 4.5, "met": true}}``
+  (see :func:`goal_checks`).
 
 matplotlib is imported only when a plot is drawn.
 """
@@ -20,7 +22,18 @@ import pathlib
 from typing import Any
 
 VALUE_KEYS = ("ratio", "speedup", "fraction", "value", "median_s", "seconds")
-LABEL_KEYS = ("label", "name", "case", "model", "component", "phase", "mode", "metric")
+LABEL_KEYS = (
+    "label",
+    "name",
+    "case",
+    "model",
+    "component",
+    "phase",
+    "mode",
+    "metric",
+    "vocab",
+    "batch",
+)
 SKIP_TOP_LEVEL = ("benchmark", "environment", "description", "run_options")
 
 
@@ -51,12 +64,17 @@ def load_results(directory: pathlib.Path) -> list[tuple[pathlib.Path, dict[str, 
 
 
 def _label(node: dict[str, Any], path: list[str]) -> str:
-    parts = [
-        str(node[key])
-        for key in LABEL_KEYS
-        if isinstance(node.get(key), (str, int)) and not isinstance(node.get(key), bool)
-    ]
-    return " / ".join(parts or [p for p in path if not p.isdigit()] or ["value"])
+    parts = []
+    for key in LABEL_KEYS:
+        value = node.get(key)
+        if isinstance(value, str):
+            parts.append(value)
+        elif _is_number(value):
+            parts.append(f"{key} {value:g}")
+    generic = ("results", "rows", "cases")
+    return " / ".join(
+        parts or [p for p in path if not p.isdigit() and p not in generic] or ["value"]
+    )
 
 
 def _check(label: str, value: float, goal: float, at_most: bool) -> dict[str, Any]:
@@ -73,27 +91,78 @@ def _check(label: str, value: float, goal: float, at_most: bool) -> dict[str, An
     }
 
 
+def _number(node: dict[str, Any], key: str) -> float | None:
+    """``node[key]`` as a float (a timing gives its median), or ``None``."""
+    value = node.get(key)
+    if _is_timing(value):
+        value = value["median_s"]
+    return float(value) if _is_number(value) else None
+
+
+def _versus(node: dict[str, Any], key: str) -> float | None:
+    """Resolves ``<subject>_vs_<baseline>`` to ``node["speedup_vs_<baseline>"][subject]``.
+
+    The baseline is shortened word by word from the end until such a table exists
+    (``x_vs_tutorial_unfiltered`` falls back to ``speedup_vs_tutorial``).
+    """
+    subject, sep, baseline = key.partition("_vs_")
+    if not sep:
+        return None
+    words = baseline.split("_")
+    while words:
+        table = node.get(f"speedup_vs_{'_'.join(words)}")
+        if isinstance(table, dict):
+            return _number(table, subject)
+        words.pop()
+    return None
+
+
 def goal_checks(document: Any, path: list[str] | None = None) -> list[dict[str, Any]]:
-    """Every figure with a goal in ``document``: label, value, goal, at_most, met."""
+    """Every figure with a goal in ``document``: label, value, goal, at_most, met.
+
+    Recognised forms, at any depth (see the module docstring):
+
+    * ``{"goal": 0.97, "ratio": 1.01}`` (or ``goal_max``; the figure under the first of
+      :data:`VALUE_KEYS`);
+    * ``{"speedup": 4.8, "speedup_goal": 4.5}`` (``<x>_goal`` / ``<x>_goal_max`` next
+      to ``<x>`` or ``<x>_ratio``);
+    * ``{"speedup": 4.8, "goal": {"speedup": 4.5, "met": true}}``: a goal table whose
+      keys name sibling figures (or ``<subject>_vs_<baseline>``, looked up in
+      ``speedup_vs_<baseline>``); a figure that cannot be found keeps the file's own
+      ``met``.
+    """
     path = path or []
     checks: list[dict[str, Any]] = []
     if isinstance(document, dict):
-        for goal_key, at_most in (("goal", False), ("goal_max", True)):
-            if _is_number(document.get(goal_key)):
+        label = _label(document, path)
+        goal_keys = [
+            k for k in document if isinstance(k, str) and (k == "goal" or k.startswith("goal_"))
+        ]
+        for goal_key in goal_keys:
+            at_most = goal_key == "goal_max"
+            goal = document[goal_key]
+            if _is_number(goal) and goal_key not in ("goal", "goal_max"):
+                continue
+            if _is_number(goal):
                 for key in VALUE_KEYS:
-                    value = document.get(key)
-                    if _is_timing(value):
-                        value = value["median_s"]
-                    if _is_number(value):
-                        checks.append(
-                            _check(
-                                _label(document, path),
-                                float(value),
-                                float(document[goal_key]),
-                                at_most,
-                            )
-                        )
+                    value = _number(document, key)
+                    if value is not None:
+                        checks.append(_check(label, value, float(goal), at_most))
                         break
+            elif isinstance(goal, dict):
+                for key, threshold in goal.items():
+                    if not _is_number(threshold):
+                        continue
+                    value = _number(document, key)
+                    if value is None:
+                        value = _versus(document, key)
+                    name = f"{label} / {key}" if path else key
+                    if value is not None:
+                        checks.append(_check(name, value, float(threshold), at_most))
+                    elif isinstance(goal.get("met"), bool):
+                        check = _check(name, math.nan, float(threshold), at_most)
+                        check["met"] = goal["met"]
+                        checks.append(check)
         for key, goal in document.items():
             if not isinstance(key, str) or not _is_number(goal):
                 continue
@@ -101,16 +170,14 @@ def goal_checks(document: Any, path: list[str] | None = None) -> list[dict[str, 
                 if key.endswith(suffix) and key != suffix.lstrip("_"):
                     stem = key[: -len(suffix)]
                     for candidate in (stem, f"{stem}_ratio"):
-                        value = document.get(candidate)
-                        if _is_timing(value):
-                            value = value["median_s"]
-                        if _is_number(value):
-                            label = " / ".join([_label(document, path), stem]) if path else stem
-                            checks.append(_check(label, float(value), float(goal), at_most))
+                        value = _number(document, candidate)
+                        if value is not None:
+                            name = f"{label} / {stem}" if path else stem
+                            checks.append(_check(name, value, float(goal), at_most))
                             break
                     break
         for key, value in document.items():
-            if key in SKIP_TOP_LEVEL and not path:
+            if (key in SKIP_TOP_LEVEL and not path) or key == "goal" or key.startswith("goal_"):
                 continue
             if isinstance(value, (dict, list)):
                 checks.extend(goal_checks(value, [*path, str(key)]))
@@ -148,8 +215,9 @@ def _is_row(node: Any) -> bool:
 
 
 def _collect_rows(node: Any, name: str) -> list[tuple[str, dict[str, Any]]]:
+    """The row-like dicts under ``node`` (raw), each with a name from its path."""
     if _is_row(node):
-        return [(name, _flatten(node))]
+        return [(name, node)]
     rows: list[tuple[str, dict[str, Any]]] = []
     if isinstance(node, dict):
         for key, value in node.items():
@@ -159,6 +227,21 @@ def _collect_rows(node: Any, name: str) -> list[tuple[str, dict[str, Any]]]:
         for i, value in enumerate(node):
             rows.extend(_collect_rows(value, f"{name} [{i}]" if name else str(i)))
     return rows
+
+
+def _split_row(node: dict[str, Any]) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """A row's own columns, and its larger nested dicts (each shown as a table of its own).
+
+    Timings and small dicts (up to 3 entries, e.g. a goal) stay in the row.
+    """
+    own: dict[str, Any] = {}
+    nested: dict[str, dict[str, Any]] = {}
+    for key, value in node.items():
+        if isinstance(value, dict) and not _is_timing(value) and len(value) > 3:
+            nested[key] = value
+        else:
+            own[key] = value
+    return _flatten(own), nested
 
 
 def _column_rank(column: str) -> tuple[int, int, str]:
@@ -177,13 +260,43 @@ def _column_rank(column: str) -> tuple[int, int, str]:
     return (5, 0, column)
 
 
+def _table(
+    title: str, rows: list[tuple[str, dict[str, Any]]]
+) -> tuple[str, list[str], list[list[Any]], dict[str, Any]]:
+    """One table from flat rows: ordered columns, constant columns moved to ``shared``."""
+    columns: list[str] = []
+    for _, row in rows:
+        columns.extend(c for c in row if c not in columns)
+    named = any(name for name, _ in rows) and not all(
+        any(row.get(k) is not None for k in LABEL_KEYS) for _, row in rows
+    )
+    shared: dict[str, Any] = {}
+    if len(rows) > 1:
+        for column in list(columns):
+            values = [repr(row.get(column, "")) for _, row in rows]
+            if len(set(values)) == 1 and column not in LABEL_KEYS:
+                shared[column] = rows[0][1].get(column, "")
+                columns.remove(column)
+    if len(rows) == 1 and not named:
+        # One record: a two-column table reads better than one very wide row.
+        record = rows[0][1]
+        ordered = sorted(record, key=_column_rank)
+        return (title, ["figure", "value"], [[c, record[c]] for c in ordered], {})
+    columns.sort(key=_column_rank)
+    header = (["entry"] if named else []) + columns
+    body = [([name] if named else []) + [row.get(c, "") for c in columns] for name, row in rows]
+    return (title, header, body, shared)
+
+
 def tables(
     document: dict[str, Any],
 ) -> list[tuple[str, list[str], list[list[Any]], dict[str, Any]]]:
-    """The document as tables: ``(title, header, rows, shared)`` per top-level entry.
+    """The document as tables: ``(title, header, rows, shared)``.
 
-    Columns are ordered labels first, then rates, ratios and goals; a column with the
-    same value in every row (of several) moves to ``shared``, shown once under the table.
+    One table per top-level entry, plus one per larger dict nested in its rows (e.g.
+    rates by method), labelled by the row's label columns. Columns are ordered labels
+    first, then rates, ratios and goals; a column with the same value in every row (of
+    several) moves to ``shared``, shown once under the table.
     """
     result = []
     figures = [
@@ -201,37 +314,25 @@ def tables(
                 (key, ["figure", "value"], [list(i) for i in _flatten({key: value}).items()], {})
             )
             continue
-        rows = _collect_rows(value, "")
-        if not rows:
+        raw = _collect_rows(value, "")
+        if not raw:
             continue
-        columns: list[str] = []
-        for _, row in rows:
-            columns.extend(c for c in row if c not in columns)
-        named = any(name for name, _ in rows) and not all(
-            any(row.get(k) is not None for k in LABEL_KEYS) for _, row in rows
-        )
-        shared: dict[str, Any] = {}
-        if len(rows) > 1:
-            for column in list(columns):
-                values = [repr(row.get(column, "")) for _, row in rows]
-                if len(set(values)) == 1 and column not in LABEL_KEYS:
-                    shared[column] = rows[0][1].get(column, "")
-                    columns.remove(column)
-        if len(rows) == 1 and not named:
-            # One record: a two-column table reads better than one very wide row.
-            record = rows[0][1]
-            ordered = sorted(record, key=_column_rank)
-            result.append((key, ["figure", "value"], [[c, record[c]] for c in ordered], {}))
-            continue
-        columns.sort(key=_column_rank)
-        header = (["entry"] if named else []) + columns
-        body = [([name] if named else []) + [row.get(c, "") for c in columns] for name, row in rows]
-        result.append((key, header, body, shared))
+        main: list[tuple[str, dict[str, Any]]] = []
+        nested_tables: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        for name, node in raw:
+            own, nested = _split_row(node)
+            main.append((name, own))
+            labels = {k: own[k] for k in LABEL_KEYS if k in own}
+            for sub, table in nested.items():
+                nested_tables.setdefault(sub, []).append((name, {**labels, **_flatten(table)}))
+        result.append(_table(key, main))
+        for sub, rows in nested_tables.items():
+            result.append(_table(f"{key}: {sub}", rows))
     return result
 
 
 def plots_for(result_path: pathlib.Path) -> list[pathlib.Path]:
-    """The PNG plots written next to a result file (``<stem>.png``, ``<stem>_*.png``)."""
+    """The PNG plots next to a result file: ``<stem>.png`` and ``<stem>_*.png``."""
     stem = result_path.stem
     return sorted(
         p
@@ -294,14 +395,24 @@ def plot_throughput(document: dict[str, Any], path: pathlib.Path) -> pathlib.Pat
     """Grouped bars of every ``*_per_s`` column of each table (log scale), if any."""
     groups = []
     for title, header, rows, _ in tables(document):
-        columns = [i for i, c in enumerate(header) if c.endswith("_per_s")]
+        label_names = ("entry", *LABEL_KEYS)
+        if title.endswith("_per_s"):  # a table of rates, one column per method
+            columns = [i for i, c in enumerate(header) if c not in label_names]
+        else:
+            columns = [i for i, c in enumerate(header) if c.endswith("_per_s")]
         if len(columns) < 2:
             continue
-        label_columns = [i for i, c in enumerate(header) if c in ("entry", *LABEL_KEYS)]
+        label_columns = [i for i, c in enumerate(header) if c in label_names]
         for row in rows:
             values = [row[i] for i in columns]
             if all(_is_number(v) for v in values):
-                label = " / ".join(str(row[i]) for i in label_columns) or title
+                label = (
+                    " / ".join(
+                        f"{header[i]} {row[i]:g}" if _is_number(row[i]) else str(row[i])
+                        for i in label_columns
+                    )
+                    or title
+                )
                 groups.append((label, [header[i] for i in columns], values))
     if not groups:
         return None
@@ -337,9 +448,13 @@ def plot_throughput(document: dict[str, Any], path: pathlib.Path) -> pathlib.Pat
 
 
 def plot_document(document: dict[str, Any], result_path: pathlib.Path) -> list[pathlib.Path]:
-    """Writes ``<stem>.png`` (goals) and ``<stem>_throughput.png`` next to ``result_path``."""
+    """Writes ``<stem>_goals.png`` and ``<stem>_throughput.png`` next to ``result_path``.
+
+    A plot that no longer applies is removed; PNGs a benchmark wrote itself under
+    other names are left alone.
+    """
     written = []
-    for plot, suffix in ((plot_goals, ""), (plot_throughput, "_throughput")):
+    for plot, suffix in ((plot_goals, "_goals"), (plot_throughput, "_throughput")):
         out = result_path.with_name(f"{result_path.stem}{suffix}.png")
         if plot(document, out) is not None:
             written.append(out)

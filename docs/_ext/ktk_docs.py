@@ -179,9 +179,18 @@ class BenchmarkResults(SphinxDirective):
             ]
         else:
             lines += self._summary(documents)
+            shown: set[pathlib.Path] = set()
             for path, document in documents:
                 self.env.note_dependency(str(path))
                 lines += self._document(path, document)
+                shown.update(report.plots_for(path))
+            others = sorted(set(RESULTS.rglob("*.png")) - shown)
+            if others:
+                lines += _title("Other plots", "-")
+                lines += ["Plots the benchmarks drew themselves.", ""]
+                for png in others:
+                    lines += [f"``{png.relative_to(ROOT).as_posix()}``", ""]
+                    lines += self._image(png)
         container = nodes.section()
         container.document = self.state.document
         nested_parse_with_titles(
@@ -248,10 +257,13 @@ class BenchmarkResults(SphinxDirective):
                 same = "; ".join(f"{key}: {_cell(value)}" for key, value in shared.items())
                 lines += [f"Same in every row: {same}.", ""]
         for png in report.plots_for(path):
-            here = (pathlib.Path(self.env.srcdir) / self.env.docname).parent
-            uri = os.path.relpath(png, here).replace(os.sep, "/")
-            lines += [f".. image:: {uri}", f"   :alt: {png.stem}", ""]
+            lines += self._image(png)
         return lines
+
+    def _image(self, png: pathlib.Path) -> list[str]:
+        here = (pathlib.Path(self.env.srcdir) / self.env.docname).parent
+        uri = os.path.relpath(png, here).replace(os.sep, "/")
+        return [f".. image:: {uri}", f"   :alt: {png.stem}", ""]
 
 
 def setup(app):
