@@ -17,6 +17,11 @@ def test_quick_run_trains_both_apis(tmp_path, assert_png, assert_reloads):
         assert len(result.history[f"{api}_loss"]) == 2
         assert len(result.history[f"{api}_val_accuracy"]) == 2
         assert result.extras["model_paths"][api] == tmp_path / f"keras_pipeline_{api}.keras"
+    # Same seed, same layers: the two APIs train the very same network.
+    for key, values in result.history.items():
+        if key.startswith("sequential_"):
+            other = result.history[key.replace("sequential_", "functional_")]
+            np.testing.assert_allclose(other, values, rtol=1e-5, err_msg=key)
     assert_png(result.plot_path)
     assert_reloads(result, ktk.data.MNISTLoader(source="digits").test_data[:8])
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from keras_tutorial_kit.examples import mlp
@@ -24,6 +25,21 @@ def _test_images():
     import keras_tutorial_kit as ktk
 
     return ktk.data.MNISTLoader(source="digits").test_data[:16]
+
+
+def test_trains_on_a_local_mnist_file(tmp_path):
+    rng = np.random.default_rng(0)
+    path = tmp_path / "mnist.npz"
+    np.savez(
+        path,
+        x_train=rng.integers(0, 256, (120, 28, 28), dtype=np.uint8),
+        y_train=rng.integers(0, 10, 120, dtype=np.uint8),
+        x_test=rng.integers(0, 256, (30, 28, 28), dtype=np.uint8),
+        y_test=rng.integers(0, 10, 30, dtype=np.uint8),
+    )
+    result = mlp.run(quick=True, verbose=0, source="mnist", mnist_path=path, batch_size=20)
+    assert result.metrics["num_train_data"] == 120 and result.metrics["num_test_data"] == 30
+    assert tuple(result.model(np.zeros((1, 28, 28, 1), "float32")).shape) == (1, 10)
 
 
 def test_same_seed_same_result():

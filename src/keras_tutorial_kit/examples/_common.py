@@ -130,8 +130,13 @@ def plot_learning_curves(
     path: pathlib.Path,
     title: str,
     xlabel: str = "epoch",
+    dashed: Sequence[str] = (),
 ) -> pathlib.Path:
-    """Writes a PNG with the loss curves on the left and the accuracy curves on the right."""
+    """Writes a PNG with the loss curves on the left and the accuracy curves on the right.
+
+    Curves whose key starts with one of ``dashed`` are drawn dashed, so that
+    curves lying on top of each other stay visible.
+    """
     loss_keys = [key for key in history if "loss" in key]
     other_keys = [key for key in history if key not in loss_keys]
     figure, axes = new_figure(ncols=2 if other_keys else 1)
@@ -146,6 +151,7 @@ def plot_learning_curves(
                 values,
                 marker="o" if len(values) <= 30 else None,
                 markersize=3,
+                linestyle="--" if key.startswith(tuple(dashed)) else "-",
                 label=key,
             )
         ax.set_xlabel(xlabel)
@@ -222,7 +228,7 @@ class TrainStep:
 
     def sync(self) -> None:
         """Writes the trained values into the model's variables (a no-op on TensorFlow)."""
-        if self.backend == "jax" and self._state is not None:
+        if self.backend == "jax":
             trainable, non_trainable, optimizer_variables = self._state
             for variable, value in zip(self.model.trainable_variables, trainable, strict=True):
                 variable.assign(value)

@@ -53,8 +53,9 @@ def run(
     The first 80 % of the data set trains, the last 20 % measures the test
     accuracy after each epoch. The data set is downloaded (about 220 MB) on
     the first run; offline, pass the ``data_dir`` of a prepared copy and
-    ``download=False``. The tutorial's defaults (5 epochs of 224x224 images)
-    take hours on a CPU; a GPU takes minutes.
+    ``download=False``. The tutorial's defaults (5 epochs of 92 steps of 32
+    224x224 images) take about 40 minutes on two CPU cores (4.8 s per step,
+    measured) and minutes on a GPU.
 
     Args:
         epochs: Positive integer, the number of epochs.

@@ -134,7 +134,10 @@ def run(
             model_paths[api] = path
     if png is not None:
         plot_learning_curves(
-            history, png, title=f"Keras pipeline on {source}: Sequential vs Functional"
+            history,
+            png,
+            title=f"Keras pipeline on {source}: Sequential (solid) vs Functional (dashed)",
+            dashed=("functional_",),
         )
     return ChapterResult(
         "keras_pipeline",
