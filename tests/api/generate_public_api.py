@@ -9,12 +9,26 @@ from __future__ import annotations
 import importlib
 import inspect
 import pathlib
+import types
 
 SUBPACKAGES = ("data", "layers", "losses", "metrics", "models", "rl", "samplers")
 SNAPSHOT = pathlib.Path(__file__).with_name("public_api.txt")
 
 
 def _signature(obj) -> str:
+    """The signature as Python would print it from the function's code and real defaults.
+
+    A copy of the function is inspected, so that a ``__signature__`` set by a tool (Sphinx's
+    ``autodoc_preserve_defaults`` sets one that prints defaults as written in the source)
+    cannot change the snapshot.
+    """
+    if inspect.isfunction(obj):
+        copy = types.FunctionType(
+            obj.__code__, obj.__globals__, obj.__name__, obj.__defaults__, obj.__closure__
+        )
+        copy.__kwdefaults__ = obj.__kwdefaults__
+        copy.__annotations__ = dict(obj.__annotations__)
+        obj = copy
     try:
         return str(inspect.signature(obj))
     except (TypeError, ValueError):
