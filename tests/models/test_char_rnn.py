@@ -38,11 +38,9 @@ def _tutorial_copy(model):
     tutorial = TutorialRNN(model.vocab_size, model.units)
     tutorial.cell.build((None, model.vocab_size))
     tutorial.dense.build((None, model.units))
-    tutorial.cell.kernel.assign(model.lstm.cell.kernel)
-    tutorial.cell.recurrent_kernel.assign(model.lstm.cell.recurrent_kernel)
-    tutorial.cell.bias.assign(model.lstm.cell.bias)
-    tutorial.dense.kernel.assign(model.output_layer.kernel)
-    tutorial.dense.bias.assign(model.output_layer.bias)
+    # Copies through NumPy: JAX's compiled predict may donate the model's buffers.
+    tutorial.cell.set_weights(model.lstm.cell.get_weights())
+    tutorial.dense.set_weights(model.output_layer.get_weights())
     return tutorial
 
 
@@ -51,6 +49,20 @@ def _randomize(model, seed):
     rng = np.random.default_rng(seed)
     for weight in model.weights:
         weight.assign(rng.normal(scale=0.5, size=weight.shape).astype("float32"))
+
+
+# Models reused across hypothesis examples (their weights are redrawn each time), so
+# that ``predict_on_batch`` compiles once per configuration and shape: an eager LSTM
+# call re-traces its scan on JAX every time, which would cost a second per call.
+_MODELS: dict = {}
+
+
+def _model(vocab, units, output_activation="softmax"):
+    key = ("char_rnn", vocab, units, output_activation)
+    if key not in _MODELS:
+        _MODELS[key] = ktk.models.CharRNN(vocab, units=units, output_activation=output_activation)
+        _MODELS[key].build((None, None))
+    return _MODELS[key]
 
 
 # (batch, time, vocab, units). A few fixed shapes, so that JAX compiles each once and
@@ -63,17 +75,20 @@ def test_matches_the_tutorial_lstm_cell_loop(assert_close, shape, seed):
     batch, time, vocab, units = shape
     rng = np.random.default_rng(seed)
     ids = rng.integers(0, vocab, size=(batch, time)).astype("int32")
-    model = ktk.models.CharRNN(vocab, units=units)
-    model.build(ids.shape)
+    model = _model(vocab, units)
     _randomize(model, seed)
     tutorial = _tutorial_copy(model)
-    assert_close("CharRNN vs tutorial LSTMCell loop (probabilities)", model(ids), tutorial(ids), rtol=1e-5)
-    logits_model = ktk.models.CharRNN(vocab, units=units, output_activation=None)
-    logits_model.build(ids.shape)
+    assert_close(
+        "CharRNN vs tutorial LSTMCell loop (probabilities)",
+        model.predict_on_batch(ids),
+        tutorial(ids),
+        rtol=1e-5,
+    )
+    logits_model = _model(vocab, units, output_activation=None)
     logits_model.set_weights(model.get_weights())
     assert_close(
         "CharRNN vs tutorial LSTMCell loop (logits)",
-        logits_model(ids),
+        logits_model.predict_on_batch(ids),
         tutorial(ids, from_logits=True),
         rtol=1e-5,
     )
@@ -113,12 +128,19 @@ def test_saves_and_reloads_with_identical_outputs(tmp_path):
 
 
 def _every_prefix_logits(model, ids):
-    """Logits after each prefix ``ids[:, :t + 1]``: the model's LSTM returning all steps."""
-    lstm = keras.layers.LSTM(model.units, return_sequences=True)
-    lstm.build((None, None, model.vocab_size))
-    lstm.set_weights(model.lstm.get_weights())
-    hidden = lstm(ops.one_hot(ids, model.vocab_size))
-    return ops.matmul(hidden, model.output_layer.kernel) + model.output_layer.bias
+    """Logits after each prefix ``ids[:, :t + 1]``: the model's layers returning all steps."""
+    key = ("every_prefix", model.vocab_size, model.units)
+    if key not in _MODELS:
+        inputs = keras.Input(shape=(None,), dtype="int32")
+        hidden = keras.layers.LSTM(model.units, return_sequences=True, name="lstm")(
+            ops.one_hot(inputs, model.vocab_size)
+        )
+        outputs = keras.layers.Dense(model.vocab_size, name="output")(hidden)
+        _MODELS[key] = keras.Model(inputs, outputs)
+    twin = _MODELS[key]
+    twin.get_layer("lstm").set_weights(model.lstm.get_weights())
+    twin.get_layer("output").set_weights(model.output_layer.get_weights())
+    return twin.predict_on_batch(ids)
 
 
 # (batch, prompt length, new ids, vocab, units)
@@ -129,9 +151,8 @@ GENERATION_SHAPES = [(1, 1, 1, 2, 1), (1, 3, 10, 20, 16), (4, 8, 5, 9, 6)]
 def test_generation_logits_equal_a_full_forward_pass(assert_close, shape, seed):
     batch, prompt_length, length, vocab, units = shape
     rng = np.random.default_rng(seed)
-    model = ktk.models.CharRNN(vocab, units=units, output_activation=None)
+    model = _model(vocab, units, output_activation=None)
     prompt = rng.integers(0, vocab, size=(batch, prompt_length))
-    model.build(prompt.shape)
     _randomize(model, seed)
     new_ids, logits = model.generate(prompt, length, seed=seed, return_logits=True)
     assert new_ids.shape == (batch, length) and new_ids.dtype == np.int32
@@ -143,7 +164,7 @@ def test_generation_logits_equal_a_full_forward_pass(assert_close, shape, seed):
     assert_close(
         "CharRNN.generate last step logits vs model call",
         logits[:, -1],
-        model(text[:, :-1]),
+        model.predict_on_batch(text[:, :-1]),
         rtol=1e-4,
     )
 

@@ -1,0 +1,132 @@
+"""CharRNN training step against the tutorial's eager ``LSTMCell`` loop under ``GradientTape``.
+
+One optimization step on a batch of 50 windows of 40 characters (vocabulary 60, 256
+units, Adam), as in the tutorial's chapter "Recurrent neural network":
+
+- ``tutorial``: its ``RNN`` (an ``LSTMCell`` looped in Python over 40 steps), called
+  eagerly inside ``tf.GradientTape``, ``sparse_categorical_crossentropy``,
+  ``optimizer.apply_gradients``;
+- ``ktk``: ``CharRNN`` (fused ``keras.layers.LSTM``) compiled with the same loss and
+  optimizer, one ``train_on_batch`` per step (Keras' compiled train step,
+  ``jit_compile="auto"``).
+
+Both draw their batch with ``CharCorpus.get_batch`` inside the timed step, as the
+tutorial does. Timed side by side in one process, alternating. The tutorial's code
+needs the TensorFlow backend; on another backend only ``ktk`` is timed. Run
+``python benchmarks/bench_char_rnn.py [--quick]``; results go to
+``benchmarks/results/char_rnn.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+from _common import save_results, summarize  # noqa: E402
+from keras import ops  # noqa: E402
+
+import keras_tutorial_kit as ktk  # noqa: E402
+
+GOAL = 4.5
+VOCAB, UNITS, SEQ_LENGTH, BATCH = 60, 256, 40, 50
+
+
+class TutorialRNN(keras.Model):
+    """The tutorial's ``RNN`` (``get_initial_state`` without ``dtype``, as Keras 3 needs)."""
+
+    def __init__(self, num_chars: int, batch_size: int, seq_length: int) -> None:
+        super().__init__()
+        self.num_chars = num_chars
+        self.seq_length = seq_length
+        self.batch_size = batch_size
+        self.cell = keras.layers.LSTMCell(units=UNITS)
+        self.dense = keras.layers.Dense(units=self.num_chars)
+
+    def call(self, inputs, from_logits=False):
+        inputs = ops.one_hot(inputs, self.num_chars)
+        state = self.cell.get_initial_state(batch_size=self.batch_size)
+        for t in range(self.seq_length):
+            output, state = self.cell(inputs[:, t, :], state)
+        logits = self.dense(output)
+        return logits if from_logits else ops.softmax(logits)
+
+
+def run(quick: bool = False) -> dict:
+    repeats = 5 if quick else 15
+    number = 2 if quick else 5
+    backend = keras.backend.backend()
+    alphabet = "".join(chr(ord("!") + i) for i in range(VOCAB))
+    text = "".join(np.random.default_rng(0).choice(list(alphabet), size=20_000))
+    corpus = ktk.data.CharCorpus(text, seed=0)
+
+    model = ktk.models.CharRNN(corpus.vocab_size, units=UNITS)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy")
+
+    def ktk_step():
+        x, y = corpus.get_batch(SEQ_LENGTH, BATCH)
+        return model.train_on_batch(x, y)
+
+    candidates = {"ktk": ktk_step}
+    notes = []
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        tutorial = TutorialRNN(corpus.vocab_size, BATCH, SEQ_LENGTH)
+        optimizer = keras.optimizers.Adam(1e-3)
+
+        def tutorial_step():
+            x, y = corpus.get_batch(SEQ_LENGTH, BATCH)
+            with tf.GradientTape() as tape:
+                y_pred = tutorial(x)
+                loss = keras.losses.sparse_categorical_crossentropy(y_true=y, y_pred=y_pred)
+                loss = tf.reduce_mean(loss)
+            grads = tape.gradient(loss, tutorial.trainable_variables)
+            optimizer.apply_gradients(zip(grads, tutorial.trainable_variables))
+            return loss
+
+        candidates = {"tutorial": tutorial_step, "ktk": ktk_step}
+    else:
+        notes.append(f"the tutorial's GradientTape loop needs TensorFlow; backend is {backend}")
+
+    for fn in candidates.values():
+        fn()
+        fn()  # warm-up: tracing and compilation
+    samples = {name: [] for name in candidates}
+    for _ in range(repeats):
+        for name, fn in candidates.items():
+            start = time.perf_counter()
+            for _ in range(number):
+                fn()
+            samples[name].append((time.perf_counter() - start) / number)
+    timings = {name: summarize(values) for name, values in samples.items()}
+    payload = {
+        "description": f"one training step: batch {BATCH}, seq {SEQ_LENGTH}, {UNITS} units, vocab {VOCAB}, Adam",
+        "quick": quick,
+        "timings": timings,
+        "notes": notes,
+    }
+    if "tutorial" in timings:
+        speedup = timings["tutorial"]["median_s"] / timings["ktk"]["median_s"]
+        payload["speedup"] = speedup
+        payload["goal"] = {"speedup": GOAL, "met": speedup >= GOAL}
+    save_results("char_rnn", payload)
+    for name, summary in timings.items():
+        print(f"{name:>9}: {summary['median_s'] * 1e3:8.1f} ms/step (median of {repeats} x {number})")
+    if "speedup" in payload:
+        print(f"speedup {payload['speedup']:.2f}x (goal >= {GOAL}x: {'met' if payload['goal']['met'] else 'NOT met'})")
+    for note in notes:
+        print(note)
+    return payload
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    run(quick=parser.parse_args().quick)
