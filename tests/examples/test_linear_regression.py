@@ -64,3 +64,10 @@ def test_quick_runs_fewer_epochs():
 def test_rejects_bad_arguments(kwargs, name):
     with pytest.raises(ValueError, match=f"`{name}`"):
         linear_regression.run(verbose=0, **kwargs)
+
+
+def test_quick_still_checks_its_arguments():
+    with pytest.raises(ValueError, match="`epochs`"):
+        linear_regression.run(quick=True, epochs=0, verbose=0)
+    with pytest.raises(ValueError, match="`quick`"):
+        linear_regression.run(quick="yes", verbose=0)

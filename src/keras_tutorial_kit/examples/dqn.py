@@ -57,13 +57,10 @@ def run(
         ValueError: If an argument is out of range.
         ImportError: If gymnasium is not installed.
     """
-    check_bool("quick", quick)
-    total_timesteps = (
-        QUICK_TIMESTEPS if quick else check_positive_int("total_timesteps", total_timesteps)
-    )
-    eval_interval = (
-        QUICK_EVAL_INTERVAL if quick else check_positive_int("eval_interval", eval_interval)
-    )
+    total_timesteps = check_positive_int("total_timesteps", total_timesteps)
+    eval_interval = check_positive_int("eval_interval", eval_interval)
+    if check_bool("quick", quick):
+        total_timesteps, eval_interval = QUICK_TIMESTEPS, QUICK_EVAL_INTERVAL
     seed = check_seed(seed)
     png = plot_path(plot)
     try:

@@ -78,7 +78,7 @@ def run(
         ValueError: If an argument is out of range.
         OSError: If ``tf_flowers`` is not prepared and cannot be downloaded.
     """
-    epochs = 1 if quick else check_positive_int("epochs", epochs)
+    epochs = check_positive_int("epochs", epochs)
     batch_size = check_positive_int("batch_size", batch_size)
     learning_rate = check_positive_float("learning_rate", learning_rate)
     image_size = check_positive_int("image_size", image_size)
@@ -86,11 +86,10 @@ def run(
         raise ValueError(
             f"`image_size` must be at least 32 (MobileNetV2). Received: image_size={image_size}"
         )
-    if quick:
-        image_size = QUICK_IMAGE_SIZE
+    if check_bool("quick", quick):
+        epochs, image_size = 1, QUICK_IMAGE_SIZE
     seed = check_seed(seed)
     check_bool("download", download)
-    check_bool("quick", quick)
     png = plot_path(plot)
     common: dict[str, Any] = dict(
         image_size=image_size,

@@ -89,11 +89,10 @@ def run(
         ValueError: If an argument is out of range.
         OSError: If ``source="mnist"`` and the MNIST file cannot be had.
     """
-    epochs = QUICK_EPOCHS if quick else check_positive_int("epochs", epochs)
+    epochs = QUICK_EPOCHS if check_bool("quick", quick) else check_positive_int("epochs", epochs)
     batch_size = check_positive_int("batch_size", batch_size)
     learning_rate = check_positive_float("learning_rate", learning_rate)
     seed = check_seed(seed)
-    check_bool("quick", quick)
     png = plot_path(plot)
     loader = MNISTLoader(source=source, path=mnist_path, seed=seed)
     train_data, train_label = loader.train_data, loader.train_label

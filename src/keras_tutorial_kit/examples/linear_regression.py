@@ -8,7 +8,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from keras_tutorial_kit._validation import check_positive_int
+from keras_tutorial_kit._validation import check_bool, check_positive_int
 from keras_tutorial_kit.examples._common import (
     ChapterResult,
     TrainStep,
@@ -118,7 +118,9 @@ def run(
             ``plot`` does not end in ``.png``.
     """
     del seed
-    epochs = QUICK_EPOCHS if quick else check_positive_int("epochs", epochs)
+    epochs = check_positive_int("epochs", epochs)
+    if check_bool("quick", quick):
+        epochs = QUICK_EPOCHS
     learning_rate = check_positive_float("learning_rate", learning_rate)
     png = plot_path(plot)
     x, y = normalized_data()

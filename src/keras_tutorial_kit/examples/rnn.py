@@ -168,17 +168,16 @@ def run(
             ``seq_length + 1`` characters.
         FileNotFoundError: If ``text`` does not exist.
     """
-    check_bool("quick", quick)
-    if quick:
-        num_batches, units, seq_length, length = (
-            QUICK[k] for k in ("num_batches", "units", "seq_length", "length")
-        )
     num_batches = check_positive_int("num_batches", num_batches)
     seq_length = check_positive_int("seq_length", seq_length)
     batch_size = check_positive_int("batch_size", batch_size)
     learning_rate = check_positive_float("learning_rate", learning_rate)
     units = check_positive_int("units", units)
     length = check_positive_int("length", length)
+    if check_bool("quick", quick):
+        num_batches, units, seq_length, length = (
+            QUICK[k] for k in ("num_batches", "units", "seq_length", "length")
+        )
     seed = check_seed(seed)
     png = plot_path(plot)
     if text is None:
