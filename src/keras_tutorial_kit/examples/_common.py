@@ -81,13 +81,6 @@ def check_seed(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
-def check_choice(name: str, value: Any, choices: Sequence[str]) -> str:
-    """Returns ``value`` if it is one of ``choices``, else raises ``ValueError`` naming ``name``."""
-    if value not in choices:
-        raise ValueError(f"`{name}` must be one of {tuple(choices)}. Received: {name}={value!r}")
-    return value
-
-
 def output_path(output_dir: str | os.PathLike[str] | None, filename: str) -> pathlib.Path | None:
     """``output_dir / filename`` with ``output_dir`` created, or ``None`` when ``output_dir`` is ``None``."""
     if output_dir is None:
