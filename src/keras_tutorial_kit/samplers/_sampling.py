@@ -15,10 +15,12 @@ from keras import ops
 _LARGE_VOCAB = 2048
 # Block length of the two-level inverse CDF.
 _BLOCK = 256
-# Histogram of the top-p search: bins per unit of log-probability, and bin count (the
-# last bin also holds everything below -_BINS / _BINS_PER_UNIT, including zeros).
-_BINS_PER_UNIT = 32
-_BINS = 1024
+# Histogram of the top-p search: float32 bit patterns shifted right by this many bits
+# (32 bins per factor of two), and the bit pattern of 1.0, the largest weight.
+_HISTOGRAM_SHIFT = 18
+_ONE_BITS = int(np.array(1.0, dtype=np.float32).view(np.int32))
+# Added to exponential variates before their logarithm so that it stays finite.
+_TINY = np.float32(np.finfo(np.float32).tiny)
 
 
 def check_temperature(value: Any) -> float:
@@ -83,28 +85,56 @@ def sample_numpy(
     batch, vocab = z.shape
     if batch == 0:
         return np.zeros((0,), dtype=np.int32)
-    peak = z.max(axis=1, keepdims=True)
-    if not np.isfinite(peak).all():
-        raise ValueError(
-            "`logits` must be finite or -inf, with at least one finite value per row. "
-            f"Received row maxima: {peak[:, 0].tolist()[:8]}"
-        )
-    if temperature == 0.0:
-        return z.argmax(axis=1).astype(np.int32)
     columns = None
-    if top_k is not None and top_k < vocab:
+    if temperature != 0.0 and top_k is not None and top_k < vocab:
         columns = np.argpartition(z, vocab - top_k, axis=1)[:, vocab - top_k :]
         z = np.take_along_axis(z, columns, axis=1)
-    w = z - peak
-    if temperature != 1.0:
-        w *= np.float32(1.0 / temperature)
-    p = np.exp(w, out=w)  # Each row's largest entry is exactly 1, so totals are >= 1.
-    if top_p is not None and top_p < 1.0:
-        p = _nucleus(p, top_p)
-    ids = _inverse_cdf(p, rng.random(batch))
+    ids = None
+    if temperature != 0.0 and (top_p is None or top_p >= 1.0) and z.shape[1] <= _LARGE_VOCAB:
+        ids = _gumbel_max(z, temperature, rng)  # None if a row needs the checked path
+    if ids is None:
+        peak = z.max(axis=1, keepdims=True)
+        if not np.isfinite(peak).all():
+            raise ValueError(
+                "`logits` must be finite or -inf, with at least one finite value per row. "
+                f"Received row maxima: {peak[:, 0].tolist()[:8]}"
+            )
+        if temperature == 0.0:
+            return z.argmax(axis=1).astype(np.int32)
+        w = z - peak
+        if temperature != 1.0:
+            w *= np.float32(1.0 / temperature)
+        p = np.exp(w, out=w)  # Each row's largest entry is exactly 1, so totals are >= 1.
+        if top_p is not None and top_p < 1.0:
+            p = _nucleus(p, top_p)
+        ids = _inverse_cdf(p, rng.random(batch))
     if columns is not None:
         ids = np.take_along_axis(columns, ids[:, None], axis=1)[:, 0]
     return ids.astype(np.int32, copy=False)
+
+
+def _gumbel_max(z: np.ndarray, temperature: float, rng: np.random.Generator) -> np.ndarray | None:
+    """``argmax(z / T + Gumbel noise)`` per row: an exact draw from ``softmax(z / T)``.
+
+    The fastest NumPy draw for short rows (no exponentials of the logits, no cumulative
+    sums). ``-inf`` logits stay ``-inf`` (the exponential variates are kept above zero,
+    so their logarithms are finite) and are never drawn. Returns ``None`` when a row's
+    winner is not finite (NaN or ``+inf`` logits, a row of ``-inf``, or ``z / T``
+    overflowing), leaving those cases to the checked path.
+    """
+    noise = rng.standard_exponential(z.shape, dtype=np.float32)
+    noise += _TINY
+    np.log(noise, out=noise)
+    if temperature != 1.0:
+        w = z * np.float32(1.0 / temperature)
+        w -= noise
+    else:
+        w = z - noise
+    ids = w.argmax(axis=1)
+    winners = w[np.arange(w.shape[0]), ids] if w.shape[0] > 1 else w[0, ids]
+    if not np.isfinite(winners).all():
+        return None
+    return ids
 
 
 def _inverse_cdf(p: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -177,27 +207,29 @@ def _nucleus_threshold_by_histogram(
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(threshold, surplus ties)`` per row, as in :func:`_nucleus`, without a full sort.
 
-    Entries are binned by ``-log(p)`` (all ``p <= 1``); the bin where the running mass
-    reaches the target holds the threshold, and only that bin's entries are sorted.
-    Equal values share a bin, so every entry of an earlier bin is above the threshold.
+    Entries are binned by the top bits of their float32 representation (for
+    non-negative floats the bit pattern grows with the value: the exponent and
+    ``23 - _HISTOGRAM_SHIFT`` mantissa bits, 32 bins per factor of two); the bin where
+    the running mass from the top reaches the target holds the threshold, and only that
+    bin's entries are sorted. Equal values share a bin, so every entry of a higher bin
+    is above the threshold.
     """
     batch = p.shape[0]
-    with np.errstate(divide="ignore"):
-        position = np.log(p)
-    position *= np.float32(-_BINS_PER_UNIT)
-    np.minimum(position, np.float32(_BINS - 1), out=position)
-    bins = position.astype(np.intp)
-    bins += (np.arange(batch, dtype=np.intp) * _BINS)[:, None]
-    mass = np.bincount(bins.ravel(), weights=p.ravel(), minlength=batch * _BINS)
-    mass = mass.reshape(batch, _BINS)
-    mass_cdf = np.cumsum(mass, axis=1)
-    crossing = np.minimum(np.count_nonzero(mass_cdf < target[:, None], axis=1), _BINS - 1)
+    bins_per_row = (_ONE_BITS >> _HISTOGRAM_SHIFT) + 1  # all p are in [0, 1]
+    # np.bincount converts int32 input on a slow path: hand it intp.
+    bins = (np.ascontiguousarray(p).view(np.int32) >> _HISTOGRAM_SHIFT).astype(np.intp)
+    bins += (np.arange(batch, dtype=np.intp) * bins_per_row)[:, None]
+    mass = np.bincount(bins.ravel(), weights=p.ravel(), minlength=batch * bins_per_row)
+    descending = mass.reshape(batch, bins_per_row)[:, ::-1]
+    mass_cdf = np.cumsum(descending, axis=1)
+    position = np.minimum(np.count_nonzero(mass_cdf < target[:, None], axis=1), bins_per_row - 1)
     rows = np.arange(batch)
-    mass_before = mass_cdf[rows, crossing] - mass[rows, crossing]
+    mass_before = mass_cdf[rows, position] - descending[rows, position]
+    crossing = bins_per_row - 1 - position + rows * bins_per_row
     threshold = np.empty(batch, dtype=p.dtype)
     surplus = np.empty(batch, dtype=np.intp)
     for row in range(batch):
-        candidates = -np.sort(-p[row, bins[row] == crossing[row] + row * _BINS])
+        candidates = -np.sort(-p[row, bins[row] == crossing[row]])
         before = mass_before[row] + np.cumsum(candidates, dtype=np.float64) - candidates
         inside = max(int(np.count_nonzero(before < target[row])), 1)
         threshold[row] = candidates[inside - 1]
