@@ -21,6 +21,7 @@ import re
 import shutil
 import zlib
 
+import keras
 import pytest
 
 import keras_tutorial_kit as ktk
@@ -53,8 +54,13 @@ def test_docs_have_runnable_pages():
     "page", _pages_with_examples(), ids=lambda p: p.relative_to(DOCS).as_posix()
 )
 def test_page_examples_run(page, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # pages save models to the working directory
     text = page.read_text(encoding="utf-8")
+    # A page can limit its examples to some backends with the reST comment
+    # ``.. ktk-doctest-backends: tensorflow`` (e.g. a page about a tf.data pipeline).
+    backends = re.search(r"^\.\. ktk-doctest-backends:(.*)$", text, re.MULTILINE)
+    if backends and keras.backend.backend() not in backends.group(1).split():
+        pytest.skip(f"{page.name} runs on {backends.group(1).strip()} only")
+    monkeypatch.chdir(tmp_path)  # pages save models to the working directory
     test = doctest.DocTestParser().get_doctest(text, {}, page.name, str(page), 0)
     runner = doctest.DocTestRunner(
         optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False
