@@ -4,13 +4,15 @@ Usage::
 
     python benchmarks/run.py [--device auto|cpu|gpu] [--quick] [--backend tensorflow [jax]]
                              [--mixed-precision] [--jit-compile auto|true|false]
-                             [--only models import ...] [--output-dir DIR]
+                             [--only models import ...] [--output-dir DIR] [--plots-only]
 
 Each module saves its JSON (device, backend, versions, medians and spread) through
 ``_common.save_results``; this script then draws PNG plots next to every result file
 (``plots.py``) and writes ``run_summary.json`` with what ran, for how long, and what
 failed. A module that is missing or raises is reported and the others still run; the
 exit status is 1 when any module failed.
+
+``--plots-only`` redraws the plots of the result files already in ``--output-dir``.
 
 ``--device cpu`` hides every GPU from TensorFlow and JAX; ``--device gpu`` fails unless
 the backend sees a GPU; ``auto`` (the default) lets the backend choose, so a GPU is used
@@ -76,6 +78,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--output-dir", type=pathlib.Path, default=DEFAULT_OUTPUT)
     parser.add_argument("--no-plots", action="store_true", help="write JSON only")
     parser.add_argument("--list", action="store_true", help="list the benchmark modules and exit")
+    parser.add_argument(
+        "--plots-only",
+        action="store_true",
+        help="redraw the plots of the result files in --output-dir, run nothing",
+    )
     return parser.parse_args(argv)
 
 
@@ -217,6 +224,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.list:
         print("\n".join(discover()))
+        return 0
+    if args.plots_only:
+        sys.path.insert(0, str(HERE))
+        paths = sorted(args.output_dir.resolve().glob("*.json"))
+        for name in _plot(paths):
+            print(f"wrote {args.output_dir / name}")
         return 0
     if args.backend and len(args.backend) > 1:
         status = 0
