@@ -214,25 +214,29 @@ def test_top_p_support_is_the_smallest_nucleus(path, vocab, top_p, scale, seed):
 @given(
     vocab=st.integers(_sampling._LARGE_VOCAB + 1, 20_000),
     top_p=st.floats(0.01, 0.999),
-    scale=st.sampled_from([0.0, 0.5, 2.0, 10.0]),
+    scale=st.sampled_from([0.0, 0.5, 2.0, 3.0, 10.0, 30.0]),
     ties=st.booleans(),
     seed=st.integers(0, 2**31 - 1),
 )
-def test_histogram_nucleus_equals_the_sorted_nucleus(vocab, top_p, scale, ties, seed):
-    # Large vocabularies find the nucleus from a histogram instead of a full sort; both
-    # must keep the same number of entries with the same mass (ties make which of the
-    # tied entries are kept arbitrary, but not how many).
+def test_large_vocabulary_nucleus_equals_the_sorted_nucleus(vocab, top_p, scale, ties, seed):
+    # Large vocabularies find the nucleus from a histogram instead of a full sort: the
+    # same threshold and the same number of kept entries (ties make which of the tied
+    # entries are kept arbitrary, but not how many).
     rng = np.random.default_rng(seed)
     logits = rng.normal(size=(3, vocab)) * scale
     if ties:
         logits = np.round(logits)
     p = np.exp(logits - logits.max(axis=1, keepdims=True)).astype(np.float32)
     target = top_p * p.sum(axis=1, dtype=np.float64)
-    threshold, surplus = _sampling._nucleus_threshold_by_histogram(p.copy(), target)
     ordered = -np.sort(-p, axis=1)
     before = np.cumsum(ordered, axis=1, dtype=np.float64) - ordered
     keep_count = np.maximum(np.count_nonzero(before < target[:, None], axis=1), 1)
-    np.testing.assert_array_equal(threshold, ordered[np.arange(3), keep_count - 1])
+    expected = ordered[np.arange(3), keep_count - 1]
+    tied = np.count_nonzero(ordered == expected[:, None], axis=1)
+    above = np.count_nonzero(ordered > expected[:, None], axis=1)
+    threshold, surplus = _sampling._nucleus_threshold_by_histogram(p.copy(), target)
+    np.testing.assert_array_equal(threshold, expected)
+    np.testing.assert_array_equal(surplus, tied - (keep_count - above))
     kept = _sampling._nucleus(p.copy(), top_p) > 0
     np.testing.assert_array_equal(np.count_nonzero(kept, axis=1), keep_count)
 
