@@ -143,7 +143,7 @@ def _cases(keras, np, ktk, quick: bool) -> list[dict[str, Any]]:
             "batch_size": 128,
         }
     )
-    n = 256 * scale
+    n = 256 if quick else 4096
     x, y = images(n)
     cases.append(
         {
