@@ -70,7 +70,9 @@ class SolvedCheck(BaseCallback):
         returns = evaluate(self.model, self.env, 10, 10_000 + self.seed + self.num_timesteps)
         if returns.mean() >= SOLVED and self.solved_at is None:
             returns = evaluate(self.model, self.env, 100, 20_000 + self.seed + self.num_timesteps)
-        self.checks.append({"step": self.num_timesteps, "episodes": len(returns), "mean": float(returns.mean())})
+        self.checks.append(
+            {"step": self.num_timesteps, "episodes": len(returns), "mean": float(returns.mean())}
+        )
         solved = len(returns) == 100 and returns.mean() >= SOLVED
         if solved:
             self.solved_at = self.num_timesteps

@@ -24,7 +24,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from _common import RESULTS_DIR, save_results  # noqa: E402
+from _common import RESULTS_DIR, save_results
 
 SEEDS = (0, 1, 2, 3, 4)
 MAX_TIMESTEPS = 50_000
@@ -44,7 +44,9 @@ def _ours(seed: int, full: bool) -> dict:
     result["episode_end_steps"] = agent.history.episode_end_steps
     if seed == SEEDS[0]:
         RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-        agent.history.plot(RESULTS_DIR / "cartpole_returns.png", title=f"DQNAgent, CartPole-v1, seed {seed}")
+        agent.history.plot(
+            RESULTS_DIR / "cartpole_returns.png", title=f"DQNAgent, CartPole-v1, seed {seed}"
+        )
     return result
 
 
@@ -67,7 +69,9 @@ def _summary(results: list[dict]) -> dict:
     return {
         "solved": sum(bool(r["solved"]) for r in finished),
         "runs": len(results),
-        "median_train_seconds": statistics.median(r["train_seconds"] for r in finished) if finished else None,
+        "median_train_seconds": statistics.median(r["train_seconds"] for r in finished)
+        if finished
+        else None,
         "median_train_seconds_to_solve": statistics.median(
             r["train_seconds_to_solve"] if r["solved"] else float("inf") for r in finished
         )
@@ -89,7 +93,9 @@ def run(quick: bool = False, sb3_python: str | None = None, full: bool | None = 
     full = (not quick) if full is None else full
     sb3_python = sb3_python or os.environ.get("KTK_SB3_PYTHON")
     if sb3_python and not pathlib.Path(sb3_python).exists():
-        print(f"KTK_SB3_PYTHON / --sb3-python {sb3_python!r} does not exist: skipping stable-baselines3")
+        print(
+            f"KTK_SB3_PYTHON / --sb3-python {sb3_python!r} does not exist: skipping stable-baselines3"
+        )
         sb3_python = None
     if not sb3_python:
         print("No stable-baselines3 Python given (--sb3-python or KTK_SB3_PYTHON): DQNAgent only.")
@@ -151,9 +157,13 @@ def _row(name: str, result: dict) -> str:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one seed")
-    parser.add_argument("--sb3-python", default=None, help="Python of a venv with stable-baselines3")
     parser.add_argument(
-        "--stop-when-solved", action="store_true", help="stop each run at its first solve (default unless --quick: train 50 000 steps)"
+        "--sb3-python", default=None, help="Python of a venv with stable-baselines3"
+    )
+    parser.add_argument(
+        "--stop-when-solved",
+        action="store_true",
+        help="stop each run at its first solve (default unless --quick: train 50 000 steps)",
     )
     arguments = parser.parse_args()
     run(arguments.quick, arguments.sb3_python, full=False if arguments.stop_when_solved else None)

@@ -31,7 +31,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from _common import save_results, time_call  # noqa: E402
+from _common import save_results, time_call
 
 GOALS = {"act": 100.0, "training_iteration": 15.0}
 
@@ -62,10 +62,11 @@ def _tutorial_train_step(model, optimizer, replay_buffer, batch_size=32, gamma=1
     import tensorflow as tf
 
     batch_state, batch_action, batch_reward, batch_next_state, batch_done = zip(
-        *random.sample(replay_buffer, batch_size)
+        *random.sample(replay_buffer, batch_size), strict=False
     )
     batch_state, batch_reward, batch_next_state, batch_done = [
-        np.array(a, dtype=np.float32) for a in [batch_state, batch_reward, batch_next_state, batch_done]
+        np.array(a, dtype=np.float32)
+        for a in [batch_state, batch_reward, batch_next_state, batch_done]
     ]
     batch_action = np.array(batch_action, dtype=np.int32)
     q_value = model(batch_next_state)
@@ -75,7 +76,7 @@ def _tutorial_train_step(model, optimizer, replay_buffer, batch_size=32, gamma=1
         y_pred = tf.reduce_sum(model(batch_state) * tf.one_hot(batch_action, depth=2), axis=1)
         loss = tf.reduce_mean(tf.square(y - y_pred))
     grads = tape.gradient(loss, model.variables)
-    optimizer.apply_gradients(grads_and_vars=zip(grads, model.variables))
+    optimizer.apply_gradients(grads_and_vars=zip(grads, model.variables, strict=False))
 
 
 def _tutorial_steps(env, model, optimizer, replay_buffer, steps, epsilon=0.01):
@@ -104,7 +105,9 @@ def run(quick: bool = False) -> dict:
     import keras_tutorial_kit as ktk
 
     if keras.backend.backend() != "tensorflow":
-        print("bench_dqn compares against the tutorial's TensorFlow code: run it with KERAS_BACKEND=tensorflow")
+        print(
+            "bench_dqn compares against the tutorial's TensorFlow code: run it with KERAS_BACKEND=tensorflow"
+        )
         return {"skipped": "needs the tensorflow backend"}
     import tensorflow as tf
 
@@ -121,9 +124,13 @@ def run(quick: bool = False) -> dict:
     ours_network.build((None, 4))
     state_batch = np.expand_dims(state, 0)
     acting = {
-        "tutorial_predict_override": time_call(lambda: tutorial.predict(state_batch).numpy(), repeats, number=50),
+        "tutorial_predict_override": time_call(
+            lambda: tutorial.predict(state_batch).numpy(), repeats, number=50
+        ),
         "keras_model_predict": time_call(
-            lambda: keras.Model.predict(tutorial, state_batch, verbose=0).argmax(-1), 3 if quick else 5, number=3
+            lambda: keras.Model.predict(tutorial, state_batch, verbose=0).argmax(-1),
+            3 if quick else 5,
+            number=3,
         ),
         "ktk_agent_act": time_call(lambda: agent.act(state), repeats, number=2000),
         "ktk_q_network_act": time_call(lambda: ours_network.act(state), repeats, number=500),
@@ -136,7 +143,9 @@ def run(quick: bool = False) -> dict:
     gradient_tutorial = time_call(
         lambda: _tutorial_train_step(tutorial, optimizer, replay_buffer), repeats, number=20
     )
-    small = ktk.rl.DQNAgent.from_env(env, hidden_units=(24, 24), batch_size=32, gradient_steps=128, seed=0)
+    small = ktk.rl.DQNAgent.from_env(
+        env, hidden_units=(24, 24), batch_size=32, gradient_steps=128, seed=0
+    )
     small.learn(env, 2_000, progress_bar=False)
     gradient_ours = time_call(small._train_round, repeats, number=2)
     gradient_ours = {k: (v / 128 if k.endswith("_s") else v) for k, v in gradient_ours.items()}
@@ -145,7 +154,9 @@ def run(quick: bool = False) -> dict:
     tutorial_iteration = time_call(
         lambda: _tutorial_steps(env, tutorial, optimizer, replay_buffer, 20), repeats, number=1
     )
-    tutorial_iteration = {k: (v / 20 if k.endswith("_s") else v) for k, v in tutorial_iteration.items()}
+    tutorial_iteration = {
+        k: (v / 20 if k.endswith("_s") else v) for k, v in tutorial_iteration.items()
+    }
     learner = ktk.rl.DQNAgent.from_env(env, seed=0)
     learner.learn(env, 3_000, progress_bar=False)  # past learning_starts, compiled
     chunk = 2_048 if quick else 8_192
@@ -187,7 +198,10 @@ def run(quick: bool = False) -> dict:
     payload = {
         "quick": quick,
         "acting": acting,
-        "gradient_step": {"tutorial": gradient_tutorial, "ktk_per_step_of_fused_round": gradient_ours},
+        "gradient_step": {
+            "tutorial": gradient_tutorial,
+            "ktk_per_step_of_fused_round": gradient_ours,
+        },
         "training_iteration": {"tutorial": tutorial_iteration, "ktk": ours_iteration},
         "results": rows,
     }

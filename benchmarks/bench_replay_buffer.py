@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import argparse
 import collections
+import pathlib
 import random
 import sys
-import pathlib
 
 import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from _common import save_results, time_call  # noqa: E402
+from _common import save_results, time_call
 
 GOALS = {"sample_32": 4.0, "add": 0.5, "extend_100": 3.0}
 CAPACITY = 10_000
@@ -30,10 +30,11 @@ CAPACITY = 10_000
 
 def _tutorial_sample(buffer: collections.deque, batch_size: int):
     batch_state, batch_action, batch_reward, batch_next_state, batch_done = zip(
-        *random.sample(buffer, batch_size)
+        *random.sample(buffer, batch_size), strict=False
     )
     batch_state, batch_reward, batch_next_state, batch_done = [
-        np.array(a, dtype=np.float32) for a in [batch_state, batch_reward, batch_next_state, batch_done]
+        np.array(a, dtype=np.float32)
+        for a in [batch_state, batch_reward, batch_next_state, batch_done]
     ]
     batch_action = np.array(batch_action, dtype=np.int32)
     return batch_state, batch_action, batch_reward, batch_next_state, batch_done
@@ -60,7 +61,9 @@ def run(quick: bool = False) -> dict:
     results = {}
 
     # sample(32)
-    tutorial_sample = time_call(lambda: _tutorial_sample(tutorial, 32), repeats=repeats, number=number)
+    tutorial_sample = time_call(
+        lambda: _tutorial_sample(tutorial, 32), repeats=repeats, number=number
+    )
     ours_sample = time_call(lambda: ours.sample(32), repeats=repeats, number=number)
     results["sample_32"] = (tutorial_sample, ours_sample)
 
@@ -69,7 +72,9 @@ def run(quick: bool = False) -> dict:
     tutorial_add = time_call(
         lambda: tutorial.append((state, 1, 1.0, next_state, 0)), repeats=repeats, number=number * 5
     )
-    ours_add = time_call(lambda: ours.add(state, 1, 1.0, next_state, False), repeats=repeats, number=number * 5)
+    ours_add = time_call(
+        lambda: ours.add(state, 1, 1.0, next_state, False), repeats=repeats, number=number * 5
+    )
     results["add"] = (tutorial_add, ours_add)
 
     # 100 transitions given as arrays.
@@ -81,7 +86,9 @@ def run(quick: bool = False) -> dict:
             tutorial.append((s[i], a[i], r[i], n[i], d[i]))
 
     tutorial_extend_time = time_call(tutorial_extend, repeats=repeats, number=max(number // 20, 20))
-    ours_extend = time_call(lambda: ours.extend(*batch), repeats=repeats, number=max(number // 20, 20))
+    ours_extend = time_call(
+        lambda: ours.extend(*batch), repeats=repeats, number=max(number // 20, 20)
+    )
     results["extend_100"] = (tutorial_extend_time, ours_extend)
 
     rows = {}

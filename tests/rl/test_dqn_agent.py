@@ -49,7 +49,9 @@ def test_targets_bootstrap_unless_terminated():
 def test_training_round_masks_the_bootstrap_by_terminated_only(terminated, truncated, bootstraps):
     # Four copies of one transition; the first step's loss is computed from the initial
     # weights, so it must equal Huber(Q(s, a) - y) with y bootstrapped unless terminated.
-    agent = ktk.rl.DQNAgent((3,), 2, hidden_units=(8,), gradient_steps=1, batch_size=4, gamma=0.9, seed=1)
+    agent = ktk.rl.DQNAgent(
+        (3,), 2, hidden_units=(8,), gradient_steps=1, batch_size=4, gamma=0.9, seed=1
+    )
     observation = np.array([0.5, -1.0, 2.0], np.float32)
     next_observation = np.array([1.5, 0.3, -0.7], np.float32)
     for _ in range(4):
@@ -85,7 +87,7 @@ def test_training_round_equals_separate_gradient_steps():
     for step in range(steps):
         weights = [_numpy(v) for v in reference.trainable_variables]
 
-        def loss_fn(*values):
+        def loss_fn(*values, step=step):
             q = reference.stateless_call(list(values), [], observations[step])[0]
             chosen = keras.ops.take_along_axis(q, actions[step][:, None], axis=1)[:, 0]
             return keras.ops.mean(keras.losses.huber(targets[step][:, None], chosen[:, None]))
@@ -94,7 +96,9 @@ def test_training_round_equals_separate_gradient_steps():
         gradients = _gradients(loss_fn, weights)
         optimizer.apply(gradients, reference.trainable_variables)
     np.testing.assert_allclose(loss, np.mean(losses), rtol=1e-5)
-    for actual, expected in zip(agent.q_network.get_weights(), reference.get_weights()):
+    for actual, expected in zip(
+        agent.q_network.get_weights(), reference.get_weights(), strict=False
+    ):
         np.testing.assert_allclose(actual, expected, rtol=1e-4, atol=1e-6)
 
 
@@ -133,7 +137,9 @@ def test_learn_records_history_and_plots(tmp_path):
 def test_callback_can_stop_learning():
     env = gym.make("CartPole-v1")
     agent = ktk.rl.DQNAgent.from_env(env, seed=0, **SMALL)
-    agent.learn(env, 5_000, progress_bar=False, callback=lambda a: len(a.history.episode_returns) < 3)
+    agent.learn(
+        env, 5_000, progress_bar=False, callback=lambda a: len(a.history.episode_returns) < 3
+    )
     assert len(agent.history.episode_returns) == 3
     assert agent.num_timesteps == agent.history.episode_end_steps[-1]
 
@@ -145,7 +151,7 @@ def test_same_seed_same_run():
     first.learn(env, 600, progress_bar=False)
     second.learn(env, 600, progress_bar=False)
     assert first.history.to_dict() == second.history.to_dict()
-    for a, b in zip(first.q_network.get_weights(), second.q_network.get_weights()):
+    for a, b in zip(first.q_network.get_weights(), second.q_network.get_weights(), strict=False):
         np.testing.assert_array_equal(a, b)
 
 
@@ -193,14 +199,16 @@ def test_resume_from_a_checkpoint_equals_the_uninterrupted_run(tmp_path):
     resumed.learn(gym.make("CartPole-v1"), total, progress_bar=False)
     expected, actual = _state(uninterrupted), _state(resumed)
     for key in ("q", "target", "optimizer"):
-        for a, b in zip(actual[key], expected[key]):
+        for a, b in zip(actual[key], expected[key], strict=False):
             np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7, err_msg=key)
-    for a, b in zip(actual["buffer"], expected["buffer"]):
+    for a, b in zip(actual["buffer"], expected["buffer"], strict=False):
         np.testing.assert_array_equal(a, b)
     for key in ("counters", "rng", "buffer_rng"):
         assert actual[key] == expected[key], key
     assert actual["history"]["episode_returns"] == expected["history"]["episode_returns"]
-    np.testing.assert_allclose(actual["history"]["losses"], expected["history"]["losses"], rtol=1e-5)
+    np.testing.assert_allclose(
+        actual["history"]["losses"], expected["history"]["losses"], rtol=1e-5
+    )
 
 
 def test_checkpoint_replaces_the_previous_one_atomically(tmp_path):

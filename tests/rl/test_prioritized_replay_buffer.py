@@ -75,7 +75,9 @@ def test_new_transitions_get_the_largest_priority():
     buffer.add(np.array([9.0]), 0, 0.0, np.zeros(1), False)
     assert buffer.max_priority == 7.0
     assert buffer._priorities[4] == 7.0
-    buffer.extend(np.ones((3, 1)), np.zeros(3, int), np.zeros(3), np.ones((3, 1)), np.zeros(3, bool))
+    buffer.extend(
+        np.ones((3, 1)), np.zeros(3, int), np.zeros(3), np.ones((3, 1)), np.zeros(3, bool)
+    )
     assert len(buffer) == 6
     np.testing.assert_array_equal(buffer._priorities[[5, 0, 1]], [7.0, 7.0, 7.0])
 

@@ -19,7 +19,6 @@ import keras_tutorial_kit as ktk
 from keras_tutorial_kit.rl.replay_buffer import ReplaySample
 
 
-
 @pytest.fixture(autouse=True)
 def _fresh_keras_session():
     """Overrides the shared Keras reset (~1 s of ``clear_session`` per test): these tests
@@ -36,7 +35,14 @@ def _transition(identifier: int, next_identifier: int, terminated=False, truncat
     """A transition whose observations carry unique ids, so that rows can be traced."""
     observation = np.array([identifier, -identifier], dtype=np.float32)
     next_observation = np.array([next_identifier, -next_identifier], dtype=np.float32)
-    return (observation, identifier % 3, float(identifier) / 2, next_observation, terminated, truncated)
+    return (
+        observation,
+        identifier % 3,
+        float(identifier) / 2,
+        next_observation,
+        terminated,
+        truncated,
+    )
 
 
 def _rows(sample: ReplaySample) -> list[tuple]:
@@ -115,10 +121,16 @@ class ReplayBufferMachine(RuleBasedStateMachine):
     def extend(self, endings):
         transitions = [self._next_transition(ending) for ending in endings]
         if transitions:
-            columns = [np.array(column) for column in zip(*transitions)]
+            columns = [np.array(column) for column in zip(*transitions, strict=False)]
         else:
-            columns = [np.zeros((0, 2), np.float32), np.zeros(0, np.int64), np.zeros(0),
-                       np.zeros((0, 2), np.float32), np.zeros(0, bool), np.zeros(0, bool)]
+            columns = [
+                np.zeros((0, 2), np.float32),
+                np.zeros(0, np.int64),
+                np.zeros(0),
+                np.zeros((0, 2), np.float32),
+                np.zeros(0, bool),
+                np.zeros(0, bool),
+            ]
         self.buffer.extend(*columns)
         self.reference.extend(transitions)
 
@@ -234,7 +246,7 @@ def test_keeps_terminated_and_truncated_apart():
 def test_extend_keeps_the_last_capacity_rows_of_a_long_batch():
     buffer = ktk.rl.ReplayBuffer(5, (2,), seed=0)
     transitions = [_transition(i, i + 100) for i in range(13)]
-    buffer.extend(*[np.array(column) for column in zip(*transitions)])
+    buffer.extend(*[np.array(column) for column in zip(*transitions, strict=False)])
     assert _rows(buffer.transitions()) == [_reference_row(t) for t in transitions[-5:]]
 
 
@@ -363,7 +375,9 @@ def test_extend_rejects_mismatched_lengths():
     with pytest.raises(ValueError, match="actions"):
         buffer.extend(observations, np.zeros(4, int), np.zeros(3), observations, np.zeros(3, bool))
     with pytest.raises(ValueError, match="observations"):
-        buffer.extend(np.zeros((3, 5)), np.zeros(3, int), np.zeros(3), observations, np.zeros(3, bool))
+        buffer.extend(
+            np.zeros((3, 5)), np.zeros(3, int), np.zeros(3), observations, np.zeros(3, bool)
+        )
 
 
 @pytest.mark.parametrize("batch_size", [0, -1, 1.0, 4])
@@ -394,6 +408,6 @@ def test_sum_tree_finds_the_prefix_sum_leaf(priorities, fractions):
     # Rounding can only move a search across a boundary it is within 1e-9 of.
     cumulative = np.concatenate([[0.0], np.cumsum(priorities)])
     mismatched = found != np.minimum(expected, len(priorities) - 1)
-    for f, u in zip(found[mismatched], prefix[mismatched]):
+    for f, u in zip(found[mismatched], prefix[mismatched], strict=False):
         assert min(abs(cumulative[f] - u), abs(cumulative[f + 1] - u)) < 1e-9 * priorities.sum()
     assert np.all(priorities[found] > 0)

@@ -209,7 +209,11 @@ class QNetwork(keras.Model):
         Raises:
             ValueError: If ``epsilon`` is outside ``[0, 1]`` or ``seed`` is invalid.
         """
-        if isinstance(epsilon, bool) or not isinstance(epsilon, numbers.Real) or not 0 <= epsilon <= 1:
+        if (
+            isinstance(epsilon, bool)
+            or not isinstance(epsilon, numbers.Real)
+            or not 0 <= epsilon <= 1
+        ):
             raise ValueError(f"`epsilon` must be a number in [0, 1]. Received: epsilon={epsilon!r}")
         observations = np.asarray(observations, dtype=np.float32)
         if not self.built:

@@ -68,7 +68,9 @@ def _tensorflow_update(q_network, target_network, optimizer, gamma) -> UpdateFun
     @tf.function(jit_compile=True, reduce_retracing=True)
     def update(observations, actions, rewards, next_observations, terminated):
         steps, batch = tf.shape(observations)[0], tf.shape(observations)[1]
-        flat_next = tf.reshape(next_observations, tf.concat([[-1], tf.shape(next_observations)[2:]], 0))
+        flat_next = tf.reshape(
+            next_observations, tf.concat([[-1], tf.shape(next_observations)[2:]], 0)
+        )
         next_q = tf.reshape(target_network(flat_next), (steps, batch, -1))
         targets = dqn_targets(next_q, rewards, terminated, gamma)
         total = tf.constant(0.0)
@@ -98,7 +100,9 @@ def _jax_update(q_network, target_network, optimizer, gamma) -> UpdateFunction:
 
     @jax.jit
     def update(state, observations, actions, rewards, next_observations, terminated):
-        trainable, non_trainable, optimizer_variables, target_trainable, target_non_trainable = state
+        trainable, non_trainable, optimizer_variables, target_trainable, target_non_trainable = (
+            state
+        )
         steps, batch = observations.shape[:2]
         flat_next = next_observations.reshape((steps * batch, *next_observations.shape[2:]))
         next_q, _ = target_network.stateless_call(target_trainable, target_non_trainable, flat_next)
@@ -128,11 +132,11 @@ def _jax_update(q_network, target_network, optimizer, gamma) -> UpdateFunction:
         (trainable, non_trainable, optimizer_variables), loss = update(
             state, observations, actions, rewards, next_observations, terminated
         )
-        for variable, value in zip(q_network.trainable_variables, trainable):
+        for variable, value in zip(q_network.trainable_variables, trainable, strict=False):
             variable.assign(value)
-        for variable, value in zip(q_network.non_trainable_variables, non_trainable):
+        for variable, value in zip(q_network.non_trainable_variables, non_trainable, strict=False):
             variable.assign(value)
-        for variable, value in zip(optimizer.variables, optimizer_variables):
+        for variable, value in zip(optimizer.variables, optimizer_variables, strict=False):
             variable.assign(value)
         return float(loss)
 

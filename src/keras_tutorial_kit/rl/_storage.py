@@ -44,8 +44,10 @@ def check_dtype(name: str, value: Any, kinds: str = "biuf") -> np.dtype:
 
 def check_probability(name: str, value: Any, allow_zero: bool = True) -> float:
     """Returns ``value`` as a float in ``[0, 1]`` (``(0, 1]`` without ``allow_zero``)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (
-        0.0 <= value <= 1.0 and (allow_zero or value > 0.0)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not (0.0 <= value <= 1.0 and (allow_zero or value > 0.0))
     ):
         interval = "[0, 1]" if allow_zero else "(0, 1]"
         raise ValueError(f"`{name}` must be a number in {interval}. Received: {name}={value!r}")
@@ -54,8 +56,10 @@ def check_probability(name: str, value: Any, allow_zero: bool = True) -> float:
 
 def check_non_negative_number(name: str, value: Any) -> float:
     """Returns ``value`` as a float if it is a finite real number >= 0, else raises."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (
-        np.isfinite(value) and value >= 0
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not (np.isfinite(value) and value >= 0)
     ):
         raise ValueError(f"`{name}` must be a finite number >= 0. Received: {name}={value!r}")
     return float(value)
@@ -93,7 +97,9 @@ def save_npz_atomically(path: str | os.PathLike, arrays: dict[str, np.ndarray]) 
     """
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    descriptor, temporary = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+    )
     try:
         with os.fdopen(descriptor, "wb") as file:
             np.savez(file, **arrays)

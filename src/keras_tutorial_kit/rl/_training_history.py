@@ -35,7 +35,9 @@ class TrainingHistory:
     @classmethod
     def from_dict(cls, data: dict[str, list[Any]]) -> TrainingHistory:
         """The inverse of :meth:`to_dict`."""
-        return cls(**{field.name: list(data.get(field.name, [])) for field in dataclasses.fields(cls)})
+        return cls(
+            **{field.name: list(data.get(field.name, [])) for field in dataclasses.fields(cls)}
+        )
 
     def moving_average(self, window: int = 20) -> np.ndarray:
         """Mean of the last ``window`` episode returns at each episode (shorter at first)."""
@@ -47,7 +49,9 @@ class TrainingHistory:
         starts = np.maximum(ends - window, 0)
         return (cumulative[ends] - cumulative[starts]) / (ends - starts)
 
-    def plot(self, path: str | os.PathLike, window: int = 20, title: str | None = None) -> pathlib.Path:
+    def plot(
+        self, path: str | os.PathLike, window: int = 20, title: str | None = None
+    ) -> pathlib.Path:
         """Writes a PNG of episode returns (and their moving average) against steps.
 
         matplotlib is imported here, only when plotting.

@@ -20,11 +20,11 @@ from keras_tutorial_kit.rl._fused_update import make_fused_update
 from keras_tutorial_kit.rl._storage import (
     check_probability,
     check_shape,
+    load_npz,
     make_rng,
     rng_from_json,
     rng_state_to_json,
     save_npz_atomically,
-    load_npz,
 )
 from keras_tutorial_kit.rl._training_history import TrainingHistory
 from keras_tutorial_kit.rl.linear_schedule import LinearSchedule
@@ -40,8 +40,10 @@ def _check_non_negative_int(name: str, value: Any) -> int:
 
 
 def _check_positive_number(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (
-        math.isfinite(value) and value > 0
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not (math.isfinite(value) and value > 0)
     ):
         raise ValueError(f"`{name}` must be a finite number > 0. Received: {name}={value!r}")
     return float(value)
@@ -145,9 +147,15 @@ class DQNAgent:
         self.gamma = check_probability("gamma", gamma)
         self.train_freq = check_positive_int("train_freq", train_freq)
         self.gradient_steps = check_positive_int("gradient_steps", gradient_steps)
-        self.target_update_interval = check_positive_int("target_update_interval", target_update_interval)
-        self.exploration_initial_eps = check_probability("exploration_initial_eps", exploration_initial_eps)
-        self.exploration_final_eps = check_probability("exploration_final_eps", exploration_final_eps)
+        self.target_update_interval = check_positive_int(
+            "target_update_interval", target_update_interval
+        )
+        self.exploration_initial_eps = check_probability(
+            "exploration_initial_eps", exploration_initial_eps
+        )
+        self.exploration_final_eps = check_probability(
+            "exploration_final_eps", exploration_final_eps
+        )
         self.exploration_steps = check_positive_int("exploration_steps", exploration_steps)
         self.max_grad_norm = _check_positive_number("max_grad_norm", max_grad_norm)
         self.observation_dtype = np.dtype(observation_dtype).name
@@ -173,7 +181,9 @@ class DQNAgent:
             learning_rate=self.learning_rate, global_clipnorm=self.max_grad_norm
         )
         self.optimizer.build(self.q_network.trainable_variables)
-        self._update = make_fused_update(self.q_network, self.target_network, self.optimizer, self.gamma)
+        self._update = make_fused_update(
+            self.q_network, self.target_network, self.optimizer, self.gamma
+        )
 
         self.num_timesteps = 0
         self.num_updates = 0
@@ -210,12 +220,16 @@ class DQNAgent:
         ):
             fan_in, fan_out = kernel_variable.shape
             limit = math.sqrt(6.0 / (fan_in + fan_out))
-            kernel_variable.assign(rng.uniform(-limit, limit, size=(fan_in, fan_out)).astype("float32"))
+            kernel_variable.assign(
+                rng.uniform(-limit, limit, size=(fan_in, fan_out)).astype("float32")
+            )
             bias_variable.assign(np.zeros(bias_variable.shape, "float32"))
         self._sync_target()
 
     def _sync_target(self) -> None:
-        for target, source in zip(self.target_network.weights, self.q_network.weights):
+        for target, source in zip(
+            self.target_network.weights, self.q_network.weights, strict=False
+        ):
             target.assign(source)
         self._target_is_stale = False
 
@@ -260,7 +274,7 @@ class DQNAgent:
     def _train_round(self) -> float:
         steps, batch_size = self.gradient_steps, self.batch_size
         samples = [self.replay_buffer.sample(batch_size) for _ in range(steps)]
-        stacked = [np.stack(field) for field in zip(*samples)]
+        stacked = [np.stack(field) for field in zip(*samples, strict=False)]
         observations, actions, rewards, next_observations, terminated, _ = stacked
         loss = self._update(
             observations.astype(np.float32, copy=False),
@@ -355,10 +369,17 @@ class DQNAgent:
                 if progbar is not None:
                     progbar.update(
                         step,
-                        values=[("return", episode_return), ("epsilon", schedule(step)), ("loss", loss)],
+                        values=[
+                            ("return", episode_return),
+                            ("epsilon", schedule(step)),
+                            ("loss", loss),
+                        ],
                     )
                 stop = callback is not None and callback(self) is False
-                if checkpoint_directory is not None and step - last_checkpoint >= checkpoint_interval:
+                if (
+                    checkpoint_directory is not None
+                    and step - last_checkpoint >= checkpoint_interval
+                ):
                     self.save(checkpoint_directory)
                     last_checkpoint = step
                 if stop:

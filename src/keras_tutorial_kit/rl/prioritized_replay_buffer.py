@@ -221,7 +221,9 @@ class PrioritizedReplayBuffer(ReplayBuffer):
     # ------------------------------------------------------------ persistence
     def _metadata(self) -> dict[str, Any]:
         metadata = super()._metadata()
-        metadata.update({"alpha": self.alpha, "epsilon": self.epsilon, "max_priority": self.max_priority})
+        metadata.update(
+            {"alpha": self.alpha, "epsilon": self.epsilon, "max_priority": self.max_priority}
+        )
         return metadata
 
     def _arrays(self) -> dict[str, np.ndarray]:
@@ -241,4 +243,3 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         if size:
             self._set_priorities(np.arange(size), arrays["priorities"])
         self.max_priority = float(metadata["max_priority"])
-

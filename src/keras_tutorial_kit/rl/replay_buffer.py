@@ -120,7 +120,9 @@ class ReplayBuffer:
         self.action_shape = check_shape("action_shape", action_shape)
         self.action_dtype = check_dtype("action_dtype", action_dtype)
         self.seed = seed
-        self.store_next_observations = check_bool("store_next_observations", store_next_observations)
+        self.store_next_observations = check_bool(
+            "store_next_observations", store_next_observations
+        )
         self._rng = make_rng(seed)
         self._allocate()
 
@@ -231,7 +233,11 @@ class ReplayBuffer:
         """
         shape, dtype = self.observation_shape, self.observation_dtype
         # Fast path for the common case: arrays of the stored shape and dtype.
-        if not (type(observation) is np.ndarray and observation.shape == shape and observation.dtype == dtype):
+        if not (
+            type(observation) is np.ndarray
+            and observation.shape == shape
+            and observation.dtype == dtype
+        ):
             observation = self._as_observation("observation", observation)
         if not (
             type(next_observation) is np.ndarray
@@ -299,19 +305,27 @@ class ReplayBuffer:
                 naming the argument.
         """
         observations = self._as_observation("observations", observations, batched=True)
-        next_observations = self._as_observation("next_observations", next_observations, batched=True)
+        next_observations = self._as_observation(
+            "next_observations", next_observations, batched=True
+        )
         actions = self._as_action(actions, batched=True)
         count = len(observations)
         rewards = np.asarray(rewards, dtype=np.float32)
         terminated = np.asarray(terminated, dtype=np.bool_)
-        truncated = np.zeros(count, np.bool_) if truncated is None else np.asarray(truncated, np.bool_)
+        truncated = (
+            np.zeros(count, np.bool_) if truncated is None else np.asarray(truncated, np.bool_)
+        )
         for name, array in (("actions", actions), ("next_observations", next_observations)):
             if len(array) != count:
                 raise ValueError(
                     f"`{name}` must have {count} rows (as many as `observations`). "
                     f"Received: {name} with shape {array.shape}"
                 )
-        for name, array in (("rewards", rewards), ("terminated", terminated), ("truncated", truncated)):
+        for name, array in (
+            ("rewards", rewards),
+            ("terminated", terminated),
+            ("truncated", truncated),
+        ):
             if array.shape != (count,):
                 raise ValueError(
                     f"`{name}` must have shape ({count},). Received: {name} with shape {array.shape}"
@@ -517,7 +531,10 @@ class ReplayBuffer:
         """
         arrays = load_npz(path)
         metadata = json.loads(str(arrays.pop("metadata")))
-        if metadata.get("format_version") != _FORMAT_VERSION or metadata.get("class_name") != cls.__name__:
+        if (
+            metadata.get("format_version") != _FORMAT_VERSION
+            or metadata.get("class_name") != cls.__name__
+        ):
             raise ValueError(
                 f"`path` does not hold a {cls.__name__} (format {_FORMAT_VERSION}). "
                 f"Received: path={str(path)!r} with class {metadata.get('class_name')!r}, "
@@ -539,9 +556,13 @@ class ReplayBuffer:
         else:
             self._final_observations = {
                 int(slot): observation.copy()
-                for slot, observation in zip(arrays["final_slots"], arrays["final_observations"])
+                for slot, observation in zip(
+                    arrays["final_slots"], arrays["final_observations"], strict=False
+                )
             }
-            self._pending_next = arrays["pending_next"].copy() if metadata["has_pending_next"] else None
+            self._pending_next = (
+                arrays["pending_next"].copy() if metadata["has_pending_next"] else None
+            )
         self._position = metadata["position"]
         self._size = size
         self._rng = rng_from_json(str(arrays["rng_state"]))
