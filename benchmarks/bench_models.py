@@ -296,6 +296,8 @@ def _pair(
                 "keras_samples_per_s": twin_rate,
                 "ratio": float(np.median(paired)),
                 "ratio_of_medians": ours_rate / twin_rate,
+                # The fastest timing of each: the least disturbed by other processes.
+                "ratio_of_best_times": min(samples["twin"]) / min(samples["ours"]),
                 "goal": GOAL_RATIO,
                 "ours_time": ours_time,
                 "twin_time": twin_time,
@@ -309,7 +311,7 @@ def run(quick: bool = False, jit_compile: Any = "auto") -> dict[str, Any]:
     """Runs every model pair and the CNN FLOP-rate check; saves and returns the results."""
     keras, np, ktk = _import()
     env = environment()
-    repeats = 2 if quick else 7
+    repeats = 2 if quick else 11
     rows: list[dict[str, Any]] = []
     flops = cnn_training_flops_per_sample()
     peak_scan: dict[str, Any] = {}
@@ -359,7 +361,7 @@ def run(quick: bool = False, jit_compile: Any = "auto") -> dict[str, Any]:
             "Each model against its keras.Sequential twin with the same weights, timed "
             "alternately in one process: training through fit (one epoch per timing), "
             "inference through predict. ratio = median over rounds of ours / twin samples "
-            "per second. The CNN's FLOP rate is set against a float32 matmul timed in the "
+            "per second (ratio_of_best_times: fastest timing of each). The CNN's FLOP rate is set against a float32 matmul timed in the "
             "same rounds (fraction: median over rounds; fraction_of_best_peak: median CNN "
             "rate over the best matmul rate seen)."
         ),
@@ -376,12 +378,13 @@ def run(quick: bool = False, jit_compile: Any = "auto") -> dict[str, Any]:
 
 
 def _print(rows: list[dict[str, Any]], cnn: dict[str, Any]) -> None:
-    print(f"{'model':<12}{'phase':<11}{'ktk/s':>11}{'keras/s':>11}{'ratio':>8}  goal")
+    print(f"{'model':<12}{'phase':<11}{'ktk/s':>11}{'keras/s':>11}{'ratio':>8}{'best':>8}  goal")
     for r in rows:
         status = "met" if r["ratio"] >= r["goal"] else "NOT met"
         print(
             f"{r['model']:<12}{r['phase']:<11}{r['ktk_samples_per_s']:>11.0f}"
-            f"{r['keras_samples_per_s']:>11.0f}{r['ratio']:>8.3f}  >= {r['goal']} {status}"
+            f"{r['keras_samples_per_s']:>11.0f}{r['ratio']:>8.3f}{r['ratio_of_best_times']:>8.3f}"
+            f"  >= {r['goal']} {status}"
         )
     goal = cnn.get("goal")
     verdict = (
