@@ -27,12 +27,12 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-from _common import save_results, summarize  # noqa: E402
-from keras import ops  # noqa: E402
+import keras
+import numpy as np
+from keras import ops
 
-import keras_tutorial_kit as ktk  # noqa: E402
+import keras_tutorial_kit as ktk
+from _common import save_results, summarize
 
 GOAL = 4.5
 VOCAB, UNITS, SEQ_LENGTH, BATCH = 60, 256, 40, 50
@@ -88,7 +88,7 @@ def run(quick: bool = False) -> dict:
                 loss = keras.losses.sparse_categorical_crossentropy(y_true=y, y_pred=y_pred)
                 loss = tf.reduce_mean(loss)
             grads = tape.gradient(loss, tutorial.trainable_variables)
-            optimizer.apply_gradients(zip(grads, tutorial.trainable_variables))
+            optimizer.apply_gradients(zip(grads, tutorial.trainable_variables, strict=True))
             return loss
 
         candidates = {"tutorial": tutorial_step, "ktk": ktk_step}
@@ -118,9 +118,13 @@ def run(quick: bool = False) -> dict:
         payload["goal"] = {"speedup": GOAL, "met": speedup >= GOAL}
     save_results("char_rnn", payload)
     for name, summary in timings.items():
-        print(f"{name:>9}: {summary['median_s'] * 1e3:8.1f} ms/step (median of {repeats} x {number})")
+        print(
+            f"{name:>9}: {summary['median_s'] * 1e3:8.1f} ms/step (median of {repeats} x {number})"
+        )
     if "speedup" in payload:
-        print(f"speedup {payload['speedup']:.2f}x (goal >= {GOAL}x: {'met' if payload['goal']['met'] else 'NOT met'})")
+        print(
+            f"speedup {payload['speedup']:.2f}x (goal >= {GOAL}x: {'met' if payload['goal']['met'] else 'NOT met'})"
+        )
     for note in notes:
         print(note)
     return payload

@@ -29,11 +29,11 @@ from typing import Any
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-from _common import save_results, summarize  # noqa: E402
+import keras
+import numpy as np
 
-import keras_tutorial_kit as ktk  # noqa: E402
+import keras_tutorial_kit as ktk
+from _common import save_results, summarize
 
 # (vocab, batch) cells; the goals are ratios of ktk_numpy over the tutorial.
 CELLS = [(60, 1), (60, 64), (50_000, 1), (50_000, 64)]
@@ -79,7 +79,7 @@ def run(quick: bool = False) -> dict:
 
         def tutorial(logits=logits_tf, vocab=vocab, batch=batch):
             prob = tf.nn.softmax(logits / temperature).numpy()
-            return np.array([np.random.choice(vocab, p=prob[i, :]) for i in range(batch)])
+            return np.array([np.random.choice(vocab, p=prob[i, :]) for i in range(batch)])  # noqa: NPY002
 
         plain = ktk.samplers.TemperatureSampler(temperature=temperature, seed=0)
         nucleus = ktk.samplers.TemperatureSampler(temperature=temperature, top_p=0.9, seed=0)
@@ -94,8 +94,12 @@ def run(quick: bool = False) -> dict:
         if hub_note is None:
             samplers = {
                 "keras_hub_random": hub.samplers.RandomSampler(temperature=temperature, seed=0),
-                "keras_hub_top_k40": hub.samplers.TopKSampler(k=40, temperature=temperature, seed=0),
-                "keras_hub_top_p0.9": hub.samplers.TopPSampler(p=0.9, temperature=temperature, seed=0),
+                "keras_hub_top_k40": hub.samplers.TopKSampler(
+                    k=40, temperature=temperature, seed=0
+                ),
+                "keras_hub_top_p0.9": hub.samplers.TopPSampler(
+                    p=0.9, temperature=temperature, seed=0
+                ),
             }
             for name, sampler in samplers.items():
                 candidates[name] = lambda s=sampler, x=logits_backend: keras.ops.convert_to_numpy(
@@ -114,7 +118,10 @@ def run(quick: bool = False) -> dict:
         }
         goal = GOALS.get((vocab, batch))
         if goal is not None:
-            row["goal"] = {"ktk_numpy_vs_tutorial": goal, "met": row["speedup_vs_tutorial"]["ktk_numpy"] >= goal}
+            row["goal"] = {
+                "ktk_numpy_vs_tutorial": goal,
+                "met": row["speedup_vs_tutorial"]["ktk_numpy"] >= goal,
+            }
         if (vocab, batch) == (50_000, 64):
             row["goal_top_p"] = {
                 "ktk_numpy_top_p0.9_vs_tutorial_unfiltered": 1.0,

@@ -52,7 +52,7 @@ def test_get_batch_windows_come_from_the_text(text, seq_length, batch_size, seed
     assert seq.shape == (batch_size, seq_length) and next_char.shape == (batch_size,)
     assert seq.dtype == np.int32 and next_char.dtype == np.int32
     windows = {tuple(corpus.text[i : i + seq_length + 1]) for i in range(len(text) - seq_length)}
-    for row, following in zip(seq, next_char):
+    for row, following in zip(seq, next_char, strict=True):
         assert (*row, following) in windows
     # Same seed, same batches.
     again = ktk.data.CharCorpus(text, seed=seed).get_batch(seq_length, batch_size)
@@ -94,14 +94,16 @@ def test_as_dataset_visits_every_window_once_per_epoch():
         ids, next_id = ids.numpy(), next_id.numpy()
         assert ids.shape[1] == seq_length and ids.shape[0] == next_id.shape[0] <= 8
         assert ids.dtype == np.int32 and next_id.dtype == np.int32
-        seen.extend(corpus.decode(np.append(row, nxt)) for row, nxt in zip(ids, next_id))
+        seen.extend(
+            corpus.decode(np.append(row, nxt)) for row, nxt in zip(ids, next_id, strict=True)
+        )
     expected = [text[i : i + seq_length + 1] for i in range(len(text) - seq_length)]
     assert sorted(seen) == sorted(expected)
     assert seen != expected  # shuffled (38 windows in order by chance: 1/38!)
     in_order = [
         corpus.decode(np.append(row, nxt))
         for ids, nxt_ids in corpus.as_dataset(seq_length, 8, shuffle=False)
-        for row, nxt in zip(ids.numpy(), nxt_ids.numpy())
+        for row, nxt in zip(ids.numpy(), nxt_ids.numpy(), strict=True)
     ]
     assert in_order == expected
     dropped = list(corpus.as_dataset(seq_length, 8, drop_remainder=True))
@@ -112,7 +114,7 @@ def test_as_dataset_is_reproducible_with_a_seed():
     corpus = ktk.data.CharCorpus("abcdefghijklmnopqrstuvwxyz" * 3)
     first = [ids.numpy() for ids, _ in corpus.as_dataset(4, 16, seed=7)]
     second = [ids.numpy() for ids, _ in corpus.as_dataset(4, 16, seed=7)]
-    for a, b in zip(first, second):
+    for a, b in zip(first, second, strict=True):
         np.testing.assert_array_equal(a, b)
 
 

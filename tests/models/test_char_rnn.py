@@ -173,7 +173,11 @@ def test_generation_with_probabilities_model_samples_from_its_logits(assert_clos
     model = ktk.models.CharRNN(vocab_size=7, units=5)  # softmax output
     prompt = np.array([[1, 2, 3]])
     _, logits = model.generate(prompt, 1, seed=0, return_logits=True)
-    assert_close("softmax of generate logits vs model probabilities", ops.softmax(logits[:, 0]), model(prompt))
+    assert_close(
+        "softmax of generate logits vs model probabilities",
+        ops.softmax(logits[:, 0]),
+        model(prompt),
+    )
 
 
 def test_greedy_generation_follows_the_argmax():
@@ -204,7 +208,9 @@ def test_any_callable_sampler_works():
 def test_same_seed_generates_the_same_text():
     model = ktk.models.CharRNN(vocab_size=30, units=8)
     prompt = np.arange(10)
-    np.testing.assert_array_equal(model.generate(prompt, 50, seed=1), model.generate(prompt, 50, seed=1))
+    np.testing.assert_array_equal(
+        model.generate(prompt, 50, seed=1), model.generate(prompt, 50, seed=1)
+    )
 
 
 @pytest.mark.parametrize(

@@ -290,7 +290,9 @@ def test_large_vocabulary_blockwise_sampling_follows_the_softmax(monkeypatch):
 def test_same_integer_seed_gives_the_same_draws():
     logits = np.random.default_rng(0).normal(size=(50, 30)).astype(np.float32)
     first = ktk.samplers.sample_logits(logits, top_k=10, top_p=0.9, seed=42)
-    np.testing.assert_array_equal(first, ktk.samplers.sample_logits(logits, top_k=10, top_p=0.9, seed=42))
+    np.testing.assert_array_equal(
+        first, ktk.samplers.sample_logits(logits, top_k=10, top_p=0.9, seed=42)
+    )
     tensor = keras.ops.convert_to_tensor(logits)
     a = keras.ops.convert_to_numpy(ktk.samplers.sample_logits(tensor, seed=42))
     b = keras.ops.convert_to_numpy(ktk.samplers.sample_logits(tensor, seed=42))

@@ -227,6 +227,4 @@ class CharCorpus:
             gathered = tf.gather(text, starts[:, None] + offsets[None, :])
             return gathered[:, :-1], gathered[:, -1]
 
-        return dataset.map(windows, num_parallel_calls=tf.data.AUTOTUNE).prefetch(
-            tf.data.AUTOTUNE
-        )
+        return dataset.map(windows, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)

@@ -202,7 +202,9 @@ class CharRNN(keras.Model):
         for t in range(ids.shape[1]):
             h, c = step(input_rows[ids[:, t]], h, c, recurrent_kernel, self.units)
         new_ids = np.empty((batch, length), np.int32)
-        all_logits = np.empty((batch, length, self.vocab_size), np.float32) if return_logits else None
+        all_logits = (
+            np.empty((batch, length, self.vocab_size), np.float32) if return_logits else None
+        )
         for j in range(length):
             logits = h @ dense_kernel
             logits += dense_bias
