@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Sequence
 from typing import Any
@@ -75,3 +76,45 @@ def get_activation(name: str, identifier: Any) -> Any:
         raise ValueError(
             f"`{name}` must be a Keras activation. Received: {name}={identifier!r}"
         ) from error
+
+
+def check_seed(name: str, value: Any) -> int | None:
+    """Returns ``value`` as an ``int`` if it is an integer >= 0, ``None`` if it is ``None``.
+
+    Raises:
+        ValueError: Naming ``name``, for anything else (``bool`` included).
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ValueError(f"`{name}` must be None or an integer >= 0. Received: {name}={value!r}")
+    return int(value)
+
+
+def check_non_negative_int(name: str, value: Any) -> int:
+    """Returns ``int(value)`` if it is an integer >= 0 (not a ``bool``), else raises."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ValueError(f"`{name}` must be an integer >= 0. Received: {name}={value!r}")
+    return int(value)
+
+
+def check_positive_number(name: str, value: Any) -> float:
+    """Returns ``float(value)`` if it is a finite real number > 0 (not a ``bool``), else raises."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not (math.isfinite(value) and value > 0)
+    ):
+        raise ValueError(f"`{name}` must be a finite number > 0. Received: {name}={value!r}")
+    return float(value)
+
+
+def check_non_negative_number(name: str, value: Any) -> float:
+    """Returns ``float(value)`` if it is a finite real number >= 0 (not a ``bool``), else raises."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not (math.isfinite(value) and value >= 0)
+    ):
+        raise ValueError(f"`{name}` must be a finite number >= 0. Received: {name}={value!r}")
+    return float(value)

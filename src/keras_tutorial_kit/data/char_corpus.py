@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from keras_tutorial_kit._validation import check_bool, check_positive_int
+from keras_tutorial_kit._validation import check_bool, check_positive_int, check_seed
 
 
 class CharCorpus:
@@ -62,10 +62,7 @@ class CharCorpus:
             raise ValueError(
                 f"`text` must be a string of at least 2 characters. Received: text={shown!r}"
             )
-        if seed is not None and (
-            isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0
-        ):
-            raise ValueError(f"`seed` must be None or an integer >= 0. Received: seed={seed!r}")
+        seed = check_seed("seed", seed)
         self.lower = check_bool("lower", lower)
         self.seed = None if seed is None else int(seed)
         self.raw_text = text.lower() if self.lower else text

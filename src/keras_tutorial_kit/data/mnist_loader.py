@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from keras_tutorial_kit._validation import check_positive_int
+from keras_tutorial_kit._validation import check_positive_int, check_seed
 
 MNIST_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
@@ -98,10 +98,7 @@ class MNISTLoader:
             raise ValueError(
                 f'`path` is only used with source="mnist". Received: source={source!r}, path={path!r}'
             )
-        if seed is not None and (
-            isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0
-        ):
-            raise ValueError(f"`seed` must be None or an integer >= 0. Received: seed={seed!r}")
+        seed = check_seed("seed", seed)
         self.source = source
         self.path = path
         self.seed = seed

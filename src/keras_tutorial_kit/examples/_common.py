@@ -5,8 +5,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
-import math
-import numbers
 import os
 import pathlib
 from collections.abc import Callable, Mapping, Sequence
@@ -58,27 +56,6 @@ def _format(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.5g}"
     return str(value)
-
-
-def check_positive_float(name: str, value: Any) -> float:
-    """Returns ``float(value)`` if it is a finite real number > 0, else raises ``ValueError``."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not math.isfinite(value)
-        or value <= 0
-    ):
-        raise ValueError(f"`{name}` must be a positive number. Received: {name}={value!r}")
-    return float(value)
-
-
-def check_seed(value: Any) -> int | None:
-    """Returns ``value`` if it is ``None`` or an integer >= 0, else raises ``ValueError``."""
-    if value is not None and (
-        isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0
-    ):
-        raise ValueError(f"`seed` must be None or an integer >= 0. Received: seed={value!r}")
-    return None if value is None else int(value)
 
 
 def output_path(output_dir: str | os.PathLike[str] | None, filename: str) -> pathlib.Path | None:

@@ -7,12 +7,15 @@ from collections.abc import Callable
 
 import keras
 
-from keras_tutorial_kit._validation import check_bool, check_positive_int
+from keras_tutorial_kit._validation import (
+    check_bool,
+    check_positive_int,
+    check_positive_number,
+    check_seed,
+)
 from keras_tutorial_kit.data import MNISTLoader
 from keras_tutorial_kit.examples._common import (
     ChapterResult,
-    check_positive_float,
-    check_seed,
     output_path,
     plot_learning_curves,
     plot_path,
@@ -42,8 +45,8 @@ def run_digits_chapter(
     """Loads the digits, trains ``make_model(10)`` by the tutorial's loop, saves and plots."""
     epochs = check_positive_int("epochs", epochs)
     batch_size = check_positive_int("batch_size", batch_size)
-    learning_rate = check_positive_float("learning_rate", learning_rate)
-    seed = check_seed(seed)
+    learning_rate = check_positive_number("learning_rate", learning_rate)
+    seed = check_seed("seed", seed)
     check_bool("quick", quick)
     png = plot_path(plot)
     loader = MNISTLoader(source=source, path=mnist_path, seed=seed)

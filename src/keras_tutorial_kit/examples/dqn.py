@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from keras_tutorial_kit._validation import check_bool, check_positive_int
+from keras_tutorial_kit._validation import (
+    check_bool,
+    check_positive_int,
+    check_seed,
+)
 from keras_tutorial_kit.examples._common import (
     ChapterResult,
-    check_seed,
     output_path,
     plot_path,
 )
@@ -61,7 +64,7 @@ def run(
     eval_interval = check_positive_int("eval_interval", eval_interval)
     if check_bool("quick", quick):
         total_timesteps, eval_interval = QUICK_TIMESTEPS, QUICK_EVAL_INTERVAL
-    seed = check_seed(seed)
+    seed = check_seed("seed", seed)
     png = plot_path(plot)
     try:
         import gymnasium  # noqa: F401

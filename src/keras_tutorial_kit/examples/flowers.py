@@ -8,14 +8,17 @@ from typing import Any
 import keras
 import numpy as np
 
-from keras_tutorial_kit._validation import check_bool, check_positive_int
+from keras_tutorial_kit._validation import (
+    check_bool,
+    check_positive_int,
+    check_positive_number,
+    check_seed,
+)
 from keras_tutorial_kit.data import load_flowers
 from keras_tutorial_kit.data.flowers import FLOWERS_CLASSES
 from keras_tutorial_kit.examples._common import (
     ChapterResult,
     TrainStep,
-    check_positive_float,
-    check_seed,
     evaluate_accuracy,
     output_path,
     plot_learning_curves,
@@ -80,7 +83,7 @@ def run(
     """
     epochs = check_positive_int("epochs", epochs)
     batch_size = check_positive_int("batch_size", batch_size)
-    learning_rate = check_positive_float("learning_rate", learning_rate)
+    learning_rate = check_positive_number("learning_rate", learning_rate)
     image_size = check_positive_int("image_size", image_size)
     if image_size < 32:
         raise ValueError(
@@ -88,7 +91,7 @@ def run(
         )
     if check_bool("quick", quick):
         epochs, image_size = 1, QUICK_IMAGE_SIZE
-    seed = check_seed(seed)
+    seed = check_seed("seed", seed)
     check_bool("download", download)
     png = plot_path(plot)
     common: dict[str, Any] = dict(

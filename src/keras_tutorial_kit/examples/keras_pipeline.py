@@ -6,12 +6,15 @@ import os
 
 import keras
 
-from keras_tutorial_kit._validation import check_bool, check_positive_int
+from keras_tutorial_kit._validation import (
+    check_bool,
+    check_positive_int,
+    check_positive_number,
+    check_seed,
+)
 from keras_tutorial_kit.data import MNISTLoader
 from keras_tutorial_kit.examples._common import (
     ChapterResult,
-    check_positive_float,
-    check_seed,
     output_path,
     plot_learning_curves,
     plot_path,
@@ -91,8 +94,8 @@ def run(
     """
     epochs = QUICK_EPOCHS if check_bool("quick", quick) else check_positive_int("epochs", epochs)
     batch_size = check_positive_int("batch_size", batch_size)
-    learning_rate = check_positive_float("learning_rate", learning_rate)
-    seed = check_seed(seed)
+    learning_rate = check_positive_number("learning_rate", learning_rate)
+    seed = check_seed("seed", seed)
     png = plot_path(plot)
     loader = MNISTLoader(source=source, path=mnist_path, seed=seed)
     train_data, train_label = loader.train_data, loader.train_label

@@ -8,11 +8,14 @@ from typing import Any
 import keras
 import numpy as np
 
-from keras_tutorial_kit._validation import check_bool, check_positive_int
+from keras_tutorial_kit._validation import (
+    check_bool,
+    check_positive_int,
+    check_positive_number,
+)
 from keras_tutorial_kit.examples._common import (
     ChapterResult,
     TrainStep,
-    check_positive_float,
     new_figure,
     output_path,
     plot_path,
@@ -121,7 +124,7 @@ def run(
     epochs = check_positive_int("epochs", epochs)
     if check_bool("quick", quick):
         epochs = QUICK_EPOCHS
-    learning_rate = check_positive_float("learning_rate", learning_rate)
+    learning_rate = check_positive_number("learning_rate", learning_rate)
     png = plot_path(plot)
     x, y = normalized_data()
     a_numpy, b_numpy, numpy_losses = fit_numpy(x, y, epochs, learning_rate)

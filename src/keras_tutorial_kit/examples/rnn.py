@@ -11,13 +11,16 @@ from typing import Any
 import keras
 import numpy as np
 
-from keras_tutorial_kit._validation import check_bool, check_positive_int
+from keras_tutorial_kit._validation import (
+    check_bool,
+    check_positive_int,
+    check_positive_number,
+    check_seed,
+)
 from keras_tutorial_kit.data import CharCorpus
 from keras_tutorial_kit.examples._common import (
     ChapterResult,
     TrainStep,
-    check_positive_float,
-    check_seed,
     new_figure,
     output_path,
     plot_path,
@@ -171,14 +174,14 @@ def run(
     num_batches = check_positive_int("num_batches", num_batches)
     seq_length = check_positive_int("seq_length", seq_length)
     batch_size = check_positive_int("batch_size", batch_size)
-    learning_rate = check_positive_float("learning_rate", learning_rate)
+    learning_rate = check_positive_number("learning_rate", learning_rate)
     units = check_positive_int("units", units)
     length = check_positive_int("length", length)
     if check_bool("quick", quick):
         num_batches, units, seq_length, length = (
             QUICK[k] for k in ("num_batches", "units", "seq_length", "length")
         )
-    seed = check_seed(seed)
+    seed = check_seed("seed", seed)
     png = plot_path(plot)
     if text is None:
         corpus, source = CharCorpus(default_corpus(), seed=seed), DEFAULT_CORPUS_NAME

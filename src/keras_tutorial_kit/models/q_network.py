@@ -12,6 +12,7 @@ import numpy as np
 from keras_tutorial_kit._validation import (
     check_positive_int,
     check_positive_int_sequence,
+    check_seed,
     get_activation,
     get_initializer,
 )
@@ -32,14 +33,7 @@ _NUMPY_ACTIVATIONS = {
 def _rng(seed: Any) -> np.random.Generator:
     if isinstance(seed, np.random.Generator):
         return seed
-    if seed is not None and (
-        isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0
-    ):
-        raise ValueError(
-            "`seed` must be None, a non-negative integer or a numpy.random.Generator. "
-            f"Received: seed={seed!r}"
-        )
-    return np.random.default_rng(seed)
+    return np.random.default_rng(check_seed("seed", seed))
 
 
 @keras.saving.register_keras_serializable(package="keras_tutorial_kit")

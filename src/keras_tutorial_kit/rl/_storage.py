@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from keras_tutorial_kit._validation import check_seed
+
 
 def check_shape(name: str, value: Any) -> tuple[int, ...]:
     """Returns ``value`` as a tuple of non-negative ints (``()`` for scalars), else raises."""
@@ -54,26 +56,11 @@ def check_probability(name: str, value: Any, allow_zero: bool = True) -> float:
     return float(value)
 
 
-def check_non_negative_number(name: str, value: Any) -> float:
-    """Returns ``value`` as a float if it is a finite real number >= 0, else raises."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not (np.isfinite(value) and value >= 0)
-    ):
-        raise ValueError(f"`{name}` must be a finite number >= 0. Received: {name}={value!r}")
-    return float(value)
-
-
 def make_rng(seed: Any) -> np.random.Generator:
     """A private ``numpy.random.Generator`` from ``None``, an int >= 0 or a ``SeedSequence``."""
-    if seed is not None and (
-        isinstance(seed, bool) or not isinstance(seed, (numbers.Integral, np.random.SeedSequence))
-    ):
-        raise ValueError(f"`seed` must be None or a non-negative integer. Received: seed={seed!r}")
-    if isinstance(seed, numbers.Integral) and seed < 0:
-        raise ValueError(f"`seed` must be None or a non-negative integer. Received: seed={seed!r}")
-    return np.random.default_rng(seed)
+    if isinstance(seed, np.random.SeedSequence):
+        return np.random.default_rng(seed)
+    return np.random.default_rng(check_seed("seed", seed))
 
 
 def rng_state_to_json(rng: np.random.Generator) -> str:

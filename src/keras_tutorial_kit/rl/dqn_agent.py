@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import numbers
 import os
 import pathlib
 import shutil
@@ -14,7 +13,12 @@ from typing import Any
 import keras
 import numpy as np
 
-from keras_tutorial_kit._validation import check_positive_int, check_positive_int_sequence
+from keras_tutorial_kit._validation import (
+    check_non_negative_int,
+    check_positive_int,
+    check_positive_int_sequence,
+    check_positive_number,
+)
 from keras_tutorial_kit.models.q_network import QNetwork
 from keras_tutorial_kit.rl._fused_update import make_fused_update
 from keras_tutorial_kit.rl._storage import (
@@ -31,22 +35,6 @@ from keras_tutorial_kit.rl.linear_schedule import LinearSchedule
 from keras_tutorial_kit.rl.replay_buffer import ReplayBuffer
 
 _CHECKPOINT_FORMAT = 1
-
-
-def _check_non_negative_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
-        raise ValueError(f"`{name}` must be an integer >= 0. Received: {name}={value!r}")
-    return int(value)
-
-
-def _check_positive_number(name: str, value: Any) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not (math.isfinite(value) and value > 0)
-    ):
-        raise ValueError(f"`{name}` must be a finite number > 0. Received: {name}={value!r}")
-    return float(value)
 
 
 class DQNAgent:
@@ -140,10 +128,10 @@ class DQNAgent:
         self.num_actions = check_positive_int("num_actions", num_actions)
         self.hidden_units = check_positive_int_sequence("hidden_units", hidden_units)
         self.activation = activation
-        self.learning_rate = _check_positive_number("learning_rate", learning_rate)
+        self.learning_rate = check_positive_number("learning_rate", learning_rate)
         self.buffer_size = check_positive_int("buffer_size", buffer_size)
         self.batch_size = check_positive_int("batch_size", batch_size)
-        self.learning_starts = _check_non_negative_int("learning_starts", learning_starts)
+        self.learning_starts = check_non_negative_int("learning_starts", learning_starts)
         self.gamma = check_probability("gamma", gamma)
         self.train_freq = check_positive_int("train_freq", train_freq)
         self.gradient_steps = check_positive_int("gradient_steps", gradient_steps)
@@ -157,7 +145,7 @@ class DQNAgent:
             "exploration_final_eps", exploration_final_eps
         )
         self.exploration_steps = check_positive_int("exploration_steps", exploration_steps)
-        self.max_grad_norm = _check_positive_number("max_grad_norm", max_grad_norm)
+        self.max_grad_norm = check_positive_number("max_grad_norm", max_grad_norm)
         self.observation_dtype = np.dtype(observation_dtype).name
         self.seed = seed
         self._rng = make_rng(seed)
@@ -324,7 +312,7 @@ class DQNAgent:
             The agent's :class:`TrainingHistory` (``self.history``), covering every
             ``learn`` call so far.
         """
-        total_timesteps = _check_non_negative_int("total_timesteps", total_timesteps)
+        total_timesteps = check_non_negative_int("total_timesteps", total_timesteps)
         checkpoint_interval = check_positive_int("checkpoint_interval", checkpoint_interval)
         if self.num_timesteps >= total_timesteps:
             return self.history

@@ -6,7 +6,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from keras_tutorial_kit.rl._storage import check_non_negative_number, check_probability
+from keras_tutorial_kit._validation import check_non_negative_number
+from keras_tutorial_kit.rl._storage import check_probability
 from keras_tutorial_kit.rl._sum_tree import SumTree
 from keras_tutorial_kit.rl.replay_buffer import ReplayBuffer
 

@@ -7,6 +7,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from keras_tutorial_kit._validation import check_seed
 from keras_tutorial_kit.samplers._sampling import (
     check_temperature,
     check_top_k,
@@ -79,10 +80,7 @@ class TemperatureSampler:
         self.temperature = check_temperature(temperature)
         self.top_k = check_top_k(top_k)
         self.top_p = check_top_p(top_p)
-        if seed is not None and (
-            isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0
-        ):
-            raise ValueError(f"`seed` must be None or an integer >= 0. Received: seed={seed!r}")
+        seed = check_seed("seed", seed)
         self.seed = None if seed is None else int(seed)
         self._rng = np.random.default_rng(self.seed)
         self.seed_generator = keras.random.SeedGenerator(self.seed)
