@@ -6,4 +6,4 @@ from keras_tutorial_kit.models.linear import Linear
 from keras_tutorial_kit.models.mlp import MLP
 from keras_tutorial_kit.models.q_network import QNetwork
 
-__all__ = ["CNN", "MLP", "CharRNN", "Linear", "QNetwork"]
+__all__ = ["CNN", "CharRNN", "Linear", "MLP", "QNetwork"]
