@@ -214,16 +214,30 @@ def _predict(model, x, batch_size):
     return lambda: model.predict(x, batch_size=batch_size, verbose=0)
 
 
-def _alternate(fns: dict[str, Callable[[], Any]], repeats: int) -> dict[str, list[float]]:
-    """Seconds of each function over ``repeats`` rounds, alternating which goes first."""
+def _alternate(
+    fns: dict[str, Callable[[], Any]], repeats: int, target_s: float = 0.0
+) -> dict[str, list[float]]:
+    """Seconds of each function over several rounds, alternating which goes first.
+
+    At least ``repeats`` rounds; with ``target_s``, more rounds for quick functions (up
+    to 4x ``repeats``) so that each is timed for about ``target_s`` seconds in all: the
+    median over more, shorter rounds is less sensitive to other processes on the
+    machine.
+    """
     for fn in fns.values():
         # Warm-up: tracing and compilation happen in the first call, and Keras' data
         # adapters still settle in the second.
         fn()
         fn()
     names = list(fns)
+    start = time.perf_counter()
+    fns[names[0]]()
+    per_call = time.perf_counter() - start
+    rounds = repeats
+    if target_s > 0 and per_call > 0:
+        rounds = int(min(max(repeats, target_s / per_call), 4 * repeats))
     samples: dict[str, list[float]] = {name: [] for name in names}
-    for r in range(repeats):
+    for r in range(rounds):
         for name in names if r % 2 == 0 else reversed(names):
             start = time.perf_counter()
             fns[name]()
@@ -273,7 +287,7 @@ def _pair(
                 fns["matmul"] = matmul[0]
         else:
             fns = {"ours": _predict(ours, x, batch_size), "twin": _predict(twin, x, batch_size)}
-        samples = _alternate(fns, repeats)
+        samples = _alternate(fns, repeats, target_s=0.0 if repeats < 5 else 8.0)
         ours_time, twin_time = summarize(samples["ours"]), summarize(samples["twin"])
         ours_rate = count / ours_time["median_s"]
         twin_rate = count / twin_time["median_s"]
