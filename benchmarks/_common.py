@@ -38,6 +38,27 @@ def time_call(
     return summarize(samples)
 
 
+def interleaved(
+    candidates: dict[str, Callable[[], Any]], repeats: int, number: int = 1, warmup: int = 1
+) -> dict[str, dict[str, float]]:
+    """Times every candidate ``repeats`` times, alternating between them each repeat.
+
+    Alternating spreads a shared machine's load changes over all candidates alike, so
+    their ratio stays meaningful. Returns ``summarize`` of each one's seconds per call.
+    """
+    for fn in candidates.values():
+        for _ in range(warmup):
+            fn()
+    samples: dict[str, list[float]] = {name: [] for name in candidates}
+    for _ in range(repeats):
+        for name, fn in candidates.items():
+            start = time.perf_counter()
+            for _ in range(number):
+                fn()
+            samples[name].append((time.perf_counter() - start) / number)
+    return {name: summarize(values) for name, values in samples.items()}
+
+
 def summarize(samples: list[float]) -> dict[str, float]:
     """Median, quartiles, min and max of a list of seconds."""
     ordered = sorted(samples)

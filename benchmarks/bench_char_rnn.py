@@ -25,40 +25,19 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras
 import numpy as np
-from keras import ops
 
 import keras_tutorial_kit as ktk
-from _common import save_results, summarize
+from _common import interleaved, save_results
+from _tutorial_rnn import TutorialRNN
 
 GOAL = 4.5
 VOCAB, UNITS, SEQ_LENGTH, BATCH = 60, 256, 40, 50
-
-
-class TutorialRNN(keras.Model):
-    """The tutorial's ``RNN`` (``get_initial_state`` without ``dtype``, as Keras 3 needs)."""
-
-    def __init__(self, num_chars: int, batch_size: int, seq_length: int) -> None:
-        super().__init__()
-        self.num_chars = num_chars
-        self.seq_length = seq_length
-        self.batch_size = batch_size
-        self.cell = keras.layers.LSTMCell(units=UNITS)
-        self.dense = keras.layers.Dense(units=self.num_chars)
-
-    def call(self, inputs, from_logits=False):
-        inputs = ops.one_hot(inputs, self.num_chars)
-        state = self.cell.get_initial_state(batch_size=self.batch_size)
-        for t in range(self.seq_length):
-            output, state = self.cell(inputs[:, t, :], state)
-        logits = self.dense(output)
-        return logits if from_logits else ops.softmax(logits)
 
 
 def run(quick: bool = False, jit_compile: bool | str = "auto") -> dict:
@@ -91,7 +70,7 @@ def run(quick: bool = False, jit_compile: bool | str = "auto") -> dict:
     if backend == "tensorflow":
         import tensorflow as tf
 
-        tutorial = TutorialRNN(corpus.vocab_size, BATCH, SEQ_LENGTH)
+        tutorial = TutorialRNN(corpus.vocab_size, BATCH, SEQ_LENGTH, units=UNITS)
         optimizer = keras.optimizers.Adam(1e-3)
 
         def tutorial_step():
@@ -108,17 +87,8 @@ def run(quick: bool = False, jit_compile: bool | str = "auto") -> dict:
     else:
         notes.append(f"the tutorial's GradientTape loop needs TensorFlow; backend is {backend}")
 
-    for fn in candidates.values():
-        fn()
-        fn()  # warm-up: tracing and compilation
-    samples = {name: [] for name in candidates}
-    for _ in range(repeats):
-        for name, fn in candidates.items():
-            start = time.perf_counter()
-            for _ in range(number):
-                fn()
-            samples[name].append((time.perf_counter() - start) / number)
-    timings = {name: summarize(values) for name, values in samples.items()}
+    # Two warm-up calls each: tracing, then compilation.
+    timings = interleaved(candidates, repeats=repeats, number=number, warmup=2)
     payload = {
         "description": f"one training step: batch {BATCH}, seq {SEQ_LENGTH}, {UNITS} units, vocab {VOCAB}, Adam",
         "quick": quick,

@@ -25,42 +25,14 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import keras
 import numpy as np
-from keras import ops
 
 import keras_tutorial_kit as ktk
 from _common import save_results, summarize
+from _tutorial_rnn import TutorialRNN
 
 GOAL = 150.0
 VOCAB, UNITS, SEQ_LENGTH = 60, 256, 40
-
-
-class TutorialRNN(keras.Model):
-    """The tutorial's ``RNN`` and its ``predict`` (``get_initial_state`` without ``dtype``)."""
-
-    def __init__(self, num_chars: int, batch_size: int, seq_length: int) -> None:
-        super().__init__()
-        self.num_chars = num_chars
-        self.seq_length = seq_length
-        self.batch_size = batch_size
-        self.cell = keras.layers.LSTMCell(units=UNITS)
-        self.dense = keras.layers.Dense(units=self.num_chars)
-
-    def call(self, inputs, from_logits=False):
-        inputs = ops.one_hot(inputs, self.num_chars)
-        state = self.cell.get_initial_state(batch_size=self.batch_size)
-        for t in range(self.seq_length):
-            output, state = self.cell(inputs[:, t, :], state)
-        logits = self.dense(output)
-        return logits if from_logits else ops.softmax(logits)
-
-    def sample(self, inputs, temperature=1.0):
-        logits = self(inputs, from_logits=True)
-        prob = ops.convert_to_numpy(ops.softmax(logits / temperature))
-        return np.array(
-            [np.random.choice(self.num_chars, p=prob[i, :]) for i in range(inputs.shape[0])]  # noqa: NPY002
-        )
 
 
 def run(quick: bool = False) -> dict:
@@ -71,7 +43,7 @@ def run(quick: bool = False) -> dict:
 
     model = ktk.models.CharRNN(VOCAB, units=UNITS)
     model.build((None, None))
-    tutorial = TutorialRNN(VOCAB, batch_size=1, seq_length=SEQ_LENGTH)
+    tutorial = TutorialRNN(VOCAB, batch_size=1, seq_length=SEQ_LENGTH, units=UNITS)
     tutorial.cell.build((None, VOCAB))
     tutorial.dense.build((None, UNITS))
     tutorial.cell.set_weights(model.lstm.cell.get_weights())

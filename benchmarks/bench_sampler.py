@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -33,7 +32,7 @@ import keras
 import numpy as np
 
 import keras_tutorial_kit as ktk
-from _common import save_results, summarize
+from _common import interleaved, save_results
 
 # (vocab, batch) cells; the goals are ratios of ktk_numpy over the tutorial.
 CELLS = [(60, 1), (60, 64), (50_000, 1), (50_000, 64)]
@@ -47,20 +46,6 @@ def _keras_hub() -> Any:
         return keras_hub
     except Exception as error:  # ImportError, or a broken install
         return error
-
-
-def interleaved(candidates: dict[str, Callable[[], Any]], repeats: int, number: int) -> dict:
-    """Times every candidate ``repeats`` times, alternating between them each repeat."""
-    for fn in candidates.values():
-        fn()  # warm-up (tracing, caches)
-    samples: dict[str, list[float]] = {name: [] for name in candidates}
-    for _ in range(repeats):
-        for name, fn in candidates.items():
-            start = time.perf_counter()
-            for _ in range(number):
-                fn()
-            samples[name].append((time.perf_counter() - start) / number)
-    return {name: summarize(values) for name, values in samples.items()}
 
 
 def run(quick: bool = False) -> dict:

@@ -98,37 +98,12 @@ def test_rnn_then_generate(tmp_path, capsys):
     for diversity in ("0.2", "0.5", "1.0", "1.2"):
         assert f"--- diversity {diversity} ---" in out
     model = str(tmp_path / "rnn.keras")
-    status, out, err = _run(
-        capsys,
-        "generate",
-        "--model",
-        model,
-        "--temperature",
-        "0.5",
-        "--length",
-        "30",
-        "--prompt",
-        "The ",
-        "--seed",
-        "3",
-    )
+    generate = ["generate", "--model", model, "--temperature", "0.5", "--length", "30"]
+    generate += ["--prompt", "The ", "--seed", "3"]
+    status, out, err = _run(capsys, *generate)
     assert status == 0, err
     assert out.startswith("The ") and len(out.rstrip("\n")) == len("The ") + 30
-    again = _run(
-        capsys,
-        "generate",
-        "--model",
-        model,
-        "--temperature",
-        "0.5",
-        "--length",
-        "30",
-        "--prompt",
-        "The ",
-        "--seed",
-        "3",
-    )[1]
-    assert again == out
+    assert _run(capsys, *generate)[1] == out  # the same seed writes the same text
     status, _, err = _run(capsys, "generate", "--model", model, "--prompt", "\u2603")
     assert status == 2 and "prompt" in err
     status, _, err = _run(capsys, "generate", "--model", model, "--top-p", "1.5")
