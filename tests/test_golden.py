@@ -109,7 +109,9 @@ def test_golden_artifact_replays_identically(folder, assert_close):
             pytest.skip(f"{label}: release {folder.parent.name} did not support {backend}: {error}")
         pytest.fail(f"{label}: {manifest['file']} no longer loads: {type(error).__name__}: {error}")
 
-    config = replay.config_differences(manifest["config"], replay.config_of(obj))
+    config = replay.config_differences(
+        manifest["config"], replay.config_of(obj), renames=replay.renamed_arguments(obj)
+    )
     assert not config, f"{label} ({manifest['description']}): config changed:\n" + "\n".join(config)
 
     expected = _load_npz(folder / "expected.npz")

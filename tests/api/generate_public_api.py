@@ -129,6 +129,26 @@ def public_api_structure() -> dict[str, dict[str, Any]]:
     }
 
 
+def describe(path: str) -> dict[str, Any] | None:
+    """The entry of ``public_api_structure()`` for ``path``, found through inheritance.
+
+    The snapshot lists the members a class defines itself; a member that moved to a
+    base class is still there for users. ``None`` if ``path`` no longer resolves.
+    """
+    parts = path.split(".")
+    if len(parts) != 4 or parts[0] != "ktk" or parts[1] not in SUBPACKAGES:
+        return None
+    owner = getattr(importlib.import_module(f"keras_tutorial_kit.{parts[1]}"), parts[2], None)
+    static = inspect.getattr_static(owner, parts[3], None) if inspect.isclass(owner) else None
+    if isinstance(static, property):
+        return {"kind": "property", "parameters": None}
+    if isinstance(static, (classmethod, staticmethod)):
+        static = static.__func__
+    if inspect.isfunction(static):
+        return {"kind": "method", "parameters": _parameters(static)}
+    return None
+
+
 def public_callables() -> dict[str, Any]:
     """Every public callable name -> the callable (for its recorded renames)."""
     return {path: function for _kind, path, function in _walk() if function is not None}

@@ -206,14 +206,30 @@ def config_of(obj: Any) -> Any:
     return json.loads(json.dumps(config, default=str))
 
 
-def config_differences(expected: Any, actual: Any, path: str = "config") -> list[str]:
-    """Where ``actual`` departs from ``expected``; keys only ``actual`` has are additions."""
+def renamed_arguments(obj: Any) -> dict[str, str]:
+    """``old -> new`` constructor argument renames recorded by ``_deprecation.renamed_arguments``."""
+    recorded = getattr(type(obj).__init__, "__renamed_arguments__", None) or {}
+    return {old: new for old, (new, _removed_in) in recorded.items()}
+
+
+def config_differences(
+    expected: Any, actual: Any, path: str = "config", renames: dict[str, str] | None = None
+) -> list[str]:
+    """Where ``actual`` departs from ``expected``; keys only ``actual`` has are additions.
+
+    ``renames`` (``old -> new``, top level only) lets a renamed constructor argument be
+    found under its new name.
+    """
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
             return [f"{path}: expected a dict, got {actual!r}"]
         differences = []
         for key, value in expected.items():
-            if key not in actual:
+            if key not in actual and (renames or {}).get(key) in actual:
+                differences += config_differences(
+                    value, actual[renames[key]], f"{path}[{key!r} renamed {renames[key]!r}]"
+                )
+            elif key not in actual:
                 differences.append(f"{path}[{key!r}] is missing (expected {value!r})")
             else:
                 differences += config_differences(value, actual[key], f"{path}[{key!r}]")
