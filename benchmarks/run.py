@@ -12,7 +12,14 @@ Each module saves its JSON (device, backend, versions, medians and spread) throu
 failed. A module that is missing or raises is reported and the others still run; the
 exit status is 1 when any module failed.
 
-``--plots-only`` redraws the plots of the result files already in ``--output-dir``.
+Where results go: ``--output-dir`` when given. Otherwise only a full run with the
+reference settings (no ``--quick``, no ``--mixed-precision``, ``--jit-compile auto``)
+writes the committed ``benchmarks/results/``; any other run writes the git-ignored
+``benchmarks/results-scratch/<quick|mixed_bfloat16|jit_true|...>/`` and says so, so
+that a smoke run never overwrites the committed numbers (``default_output_dir``).
+
+``--plots-only`` redraws the plots of the result files already in ``--output-dir``
+(default ``benchmarks/results/``).
 
 ``--device cpu`` hides every GPU from TensorFlow and JAX; ``--device gpu`` fails unless
 the backend sees a GPU; ``auto`` (the default) lets the backend choose, so a GPU is used
@@ -37,7 +44,8 @@ import traceback
 from typing import Any
 
 HERE = pathlib.Path(__file__).resolve().parent
-DEFAULT_OUTPUT = HERE / "results"
+DEFAULT_OUTPUT = HERE / "results"  # committed: written by default by reference runs only
+SCRATCH_OUTPUT = HERE / "results-scratch"  # git-ignored: every other run's default
 BACKENDS = ("tensorflow", "jax", "torch")
 
 
@@ -75,7 +83,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--only", nargs="+", metavar="NAME", help="run only these modules (e.g. models import)"
     )
-    parser.add_argument("--output-dir", type=pathlib.Path, default=DEFAULT_OUTPUT)
+    parser.add_argument(
+        "--output-dir",
+        type=pathlib.Path,
+        default=None,
+        help="default: benchmarks/results/ for a full run with the reference settings, "
+        "else benchmarks/results-scratch/<settings>/",
+    )
     parser.add_argument("--no-plots", action="store_true", help="write JSON only")
     parser.add_argument("--list", action="store_true", help="list the benchmark modules and exit")
     parser.add_argument(
@@ -84,6 +98,33 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="redraw the plots of the result files in --output-dir, run nothing",
     )
     return parser.parse_args(argv)
+
+
+def default_output_dir(quick: bool, mixed_precision: bool, jit_compile: Any) -> pathlib.Path:
+    """Where a run without ``--output-dir`` writes.
+
+    The committed ``benchmarks/results/`` holds full runs with the reference settings;
+    a quick run, or one with other numerics (``mixed_bfloat16``, a forced
+    ``jit_compile``), writes a git-ignored folder named after what differs.
+    """
+    tags = []
+    if quick:
+        tags.append("quick")
+    if mixed_precision:
+        tags.append("mixed_bfloat16")
+    if jit_compile != "auto":
+        tags.append(f"jit_{str(jit_compile).lower()}")
+    return SCRATCH_OUTPUT / "-".join(tags) if tags else DEFAULT_OUTPUT
+
+
+def resolve_output_dir(args: argparse.Namespace) -> pathlib.Path:
+    """``--output-dir`` if given; else the committed results for ``--plots-only``, else
+    ``default_output_dir``."""
+    if args.output_dir is not None:
+        return args.output_dir
+    if args.plots_only:
+        return DEFAULT_OUTPUT
+    return default_output_dir(args.quick, args.mixed_precision, args.jit_compile)
 
 
 def _configure_device(device: str) -> None:
@@ -225,6 +266,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.list:
         print("\n".join(discover()))
         return 0
+    if args.output_dir is None:
+        args.output_dir = resolve_output_dir(args)
+        if args.output_dir != DEFAULT_OUTPUT:
+            print(
+                f"not a reference run: results go to {args.output_dir} "
+                "(benchmarks/results/ is written only by full runs with the default "
+                "settings, or with --output-dir)",
+                flush=True,
+            )
     if args.plots_only:
         sys.path.insert(0, str(HERE))
         paths = sorted(args.output_dir.resolve().glob("*.json"))
