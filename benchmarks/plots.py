@@ -19,6 +19,7 @@ import json
 import math
 import numbers
 import pathlib
+import textwrap
 from typing import Any
 
 VALUE_KEYS = ("ratio", "speedup", "fraction", "value", "median_s", "seconds")
@@ -341,6 +342,37 @@ def plots_for(result_path: pathlib.Path) -> list[pathlib.Path]:
     )
 
 
+def readable(label: str) -> str:
+    """A goal's label for people: ``ratio_ktk_over_sb3`` becomes ``ratio ktk over sb3``."""
+    return " ".join(label.replace("_", " ").split())
+
+
+def _score(check: dict[str, Any]) -> float:
+    """Measured / goal, inverted for *at most* goals: 1 or more meets the goal."""
+    value, goal = check["value"], check["goal"]
+    if math.isnan(value):
+        return math.nan
+    if check["at_most"]:
+        return goal / value if value > 0 else math.inf
+    return value / goal if goal > 0 else math.inf
+
+
+def describe_goals(document: dict[str, Any]) -> str:
+    """The goals plot in words (its alt text): what is drawn, and each bar's figure."""
+    checks = goal_checks(document)
+    met = sum(check["met"] for check in checks)
+    bars = "; ".join(
+        f"{readable(c['label'])}: {c['value']:.3g}, goal {c['goal_text']}, "
+        f"{'met' if c['met'] else 'not met'}"
+        for c in checks
+    )
+    return (
+        f"Horizontal bar chart of the {document.get('benchmark', 'benchmark')} benchmark: "
+        f"each bar is a measured figure divided by its goal, with a dashed line at 1 "
+        f"(at or past it meets the goal); {met} of {len(checks)} goals met. {bars}."
+    )
+
+
 def _pyplot():
     import matplotlib
 
@@ -350,43 +382,61 @@ def _pyplot():
     return plt
 
 
+# Drawn for a docs page about 750 px wide: at 100 dpi a 7.5 inch figure is shown at its
+# own size on a desktop, so 11-point labels read as about 15 px.
+_WIDTH_IN, _DPI, _FONT = 7.5, 100, 11
+
+
+def _wrap(label: str, width: int = 26) -> str:
+    return textwrap.fill(readable(label), width=width, break_long_words=True)
+
+
 def plot_goals(document: dict[str, Any], path: pathlib.Path) -> pathlib.Path | None:
     """Bar chart of every goal check, as measured / goal (>= 1 meets the goal)."""
     checks = goal_checks(document)
     if not checks:
         return None
     plt = _pyplot()
-    labels, scores, texts, colors = [], [], [], []
-    for check in checks:
-        value, goal = check["value"], check["goal"]
-        if check["at_most"]:
-            score = goal / value if value > 0 else math.inf
-        else:
-            score = value / goal if goal > 0 else math.inf
-        labels.append(check["label"])
-        scores.append(min(score, 1e6))
-        texts.append(f"{value:.3g} (goal {check['goal_text']})")
-        colors.append("tab:green" if check["met"] else "tab:red")
-    height = 1.0 + 0.45 * len(checks)
-    fig, ax = plt.subplots(figsize=(9, height))
-    y = range(len(checks))
-    ax.barh(list(y), scores, color=colors)
-    ax.axvline(1.0, color="black", linewidth=1, linestyle="--")
-    ax.set_yticks(list(y), labels, fontsize=8)
+    labels = [_wrap(c["label"]) for c in checks]
+    scores = [min(s, 1e6) if not math.isnan(s) else 0.0 for s in map(_score, checks)]
+    lines = sum(label.count("\n") + 1 for label in labels)
+    fig, ax = plt.subplots(figsize=(_WIDTH_IN, 1.3 + 0.28 * lines + 0.2 * len(checks)))
+    y = list(range(len(checks)))
+    colors = ["#2e7d32" if c["met"] else "#c62828" for c in checks]
+    ax.barh(y, scores, color=colors, height=0.6)
+    ax.axvline(1.0, color="black", linewidth=1.2, linestyle="--")
+    ax.set_yticks(y, labels, fontsize=_FONT)
     ax.invert_yaxis()
-    if max(scores) / max(min(scores), 1e-9) > 50:
+    positive = [s for s in scores if s > 0]
+    log = bool(positive) and max(positive) / min(positive) > 30
+    if log:
         ax.set_xscale("log")
-    for i, (score, text) in enumerate(zip(scores, texts, strict=True)):
-        ax.text(score, i, " " + text, va="center", fontsize=7)
+    for i, (check, score) in enumerate(zip(checks, scores, strict=True)):
+        verdict = "met" if check["met"] else "NOT met"
+        ax.text(
+            max(score, min(positive, default=1.0)),
+            i,
+            f" {check['value']:.3g} (goal {check['goal_text']}) {verdict}",
+            va="center",
+            fontsize=_FONT - 1,
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0},
+        )
+    ax.set_xlim(
+        left=min(positive, default=1.0) / 3 if log else 0,
+        right=max(scores) * (12 if log else 1.9),
+    )
+    ax.set_xlabel("measured / goal  (dashed line = goal; at or right of it = met)", fontsize=_FONT)
+    ax.tick_params(axis="x", labelsize=_FONT - 1)
     env = document.get("environment", {})
     ax.set_title(
-        f"{document.get('benchmark', path.stem)} ({env.get('backend', '?')}, {env.get('device', '?')}): "
-        "measured / goal, >= 1 meets it",
-        fontsize=9,
+        f"{document.get('benchmark', path.stem)}: goals "
+        f"({env.get('backend', '?')}, {env.get('device', '?')})",
+        fontsize=_FONT + 1,
     )
-    ax.set_xlim(right=max(scores) * (3 if ax.get_xscale() == "log" else 1.6))
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=_DPI)
     plt.close(fig)
     return path
 
@@ -420,31 +470,46 @@ def plot_throughput(document: dict[str, Any], path: pathlib.Path) -> pathlib.Pat
     series = []
     for _, names, _ in groups:
         series.extend(n for n in names if n not in series)
-    fig, ax = plt.subplots(figsize=(9, 1.2 + 0.5 * len(groups) * max(1, len(series) / 2)))
     bar = 0.8 / len(series)
+    fig, ax = plt.subplots(
+        figsize=(_WIDTH_IN, 1.6 + 0.1 * len(groups) * len(series) + 0.2 * len(series))
+    )
     for j, name in enumerate(series):
         ys, xs = [], []
         for i, (_, names, values) in enumerate(groups):
             if name in names:
                 ys.append(i + j * bar)
                 xs.append(values[names.index(name)])
-        ax.barh(ys, xs, height=bar, label=name)
+        ax.barh(ys, xs, height=bar, label=readable(name))
     ax.set_yticks(
-        [i + 0.4 - bar / 2 for i in range(len(groups))], [g[0] for g in groups], fontsize=8
+        [i + 0.4 - bar / 2 for i in range(len(groups))],
+        [_wrap(g[0], 16) for g in groups],
+        fontsize=_FONT,
     )
     ax.invert_yaxis()
     ax.set_xscale("log")
-    ax.set_xlabel("per second (higher is better)")
-    ax.legend(fontsize=7, loc="lower right")
+    ax.set_xlabel("per second (log scale, higher is better)", fontsize=_FONT)
+    ax.tick_params(axis="x", labelsize=_FONT - 1)
+    ax.legend(fontsize=_FONT - 2, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     env = document.get("environment", {})
     ax.set_title(
-        f"{document.get('benchmark', path.stem)} ({env.get('backend', '?')}, {env.get('device', '?')})",
-        fontsize=9,
+        f"{document.get('benchmark', path.stem)}: throughput "
+        f"({env.get('backend', '?')}, {env.get('device', '?')})",
+        fontsize=_FONT + 1,
     )
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=_DPI)
     plt.close(fig)
     return path
+
+
+def describe_throughput(document: dict[str, Any]) -> str:
+    """The throughput plot in words (its alt text)."""
+    return (
+        f"Grouped horizontal bar chart of the {document.get('benchmark', 'benchmark')} "
+        "benchmark's rates per second on a log scale, one bar per method in each case; "
+        "the numbers are in the table above it."
+    )
 
 
 def plot_document(document: dict[str, Any], result_path: pathlib.Path) -> list[pathlib.Path]:
