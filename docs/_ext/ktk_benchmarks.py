@@ -111,9 +111,8 @@ class BenchmarkResults(SphinxDirective):
                     [
                         f":ref:`{name} <ktk-bench-{name}>`",
                         report.readable(check["label"]),
-                        check["value"],
-                        check["goal_text"].replace(" ", "\u00a0"),
-                        "met" if check["met"] else "**not\u00a0met**",
+                        f"{_cell(check['value'])} (goal {check['goal_text']})",
+                        "met" if check["met"] else "**not met**",
                     ]
                 )
         if not rows:
@@ -126,9 +125,7 @@ class BenchmarkResults(SphinxDirective):
             "is a figure a benchmark checks against its goal. Ratios are ours over the",
             "reference (higher is better) unless the goal says ``<=``.",
             "",
-            *_list_table(
-                ["benchmark", "measure", "value", "goal", "status"], rows, "16 48 12 12 12"
-            ),
+            *_list_table(["benchmark", "measure", "value (goal)", "status"], rows, "18 46 24 12"),
         ]
 
     def _document(self, path: pathlib.Path, document: dict[str, Any]) -> list[str]:
