@@ -1,343 +1,69 @@
-"""Reading benchmark result files, checking their goals, and plotting them.
+"""Plots of benchmark result files, and the same plots in words (their alt text).
 
-Used by ``benchmarks/run.py`` (PNG plots next to the JSON) and by the docs' Benchmarks
-page (tables). Works on any result file written by ``_common.save_results``; a figure
-that has a goal is recognised by this convention, at any depth of the JSON:
-
-* a dict with a numeric ``goal`` (the figure must be at least this) or ``goal_max``
-  (at most this), and the figure itself under the first of :data:`VALUE_KEYS` present;
-* or sibling keys ``<x>`` (or ``<x>_ratio``) and ``<x>_goal`` / ``<x>_goal_max``;
-* or a goal table, ``{"speedup": 4.8, "goal": {"speedup": 4.5, "met": true}}``
-  (see :func:`goal_checks`).
-
-matplotlib is imported only when a plot is drawn.
+``benchmarks/run.py`` calls :func:`plot_document` to draw PNG plots next to each JSON
+result; the docs' Benchmarks page shows them with :func:`describe_goals` as alt text.
+Reading the files and finding their goals is ``result_files.py``; its functions are
+available from here too. matplotlib is imported only when a plot is drawn.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import numbers
 import pathlib
+import textwrap
 from typing import Any
 
-VALUE_KEYS = ("ratio", "speedup", "fraction", "value", "median_s", "seconds")
-LABEL_KEYS = (
-    "label",
-    "name",
-    "case",
-    "model",
-    "component",
-    "phase",
-    "mode",
-    "metric",
-    "vocab",
-    "batch",
+from result_files import (
+    LABEL_KEYS,
+    goal_checks,
+    is_number,
+    load_results,
+    plots_for,
+    tables,
 )
-SKIP_TOP_LEVEL = ("benchmark", "environment", "description", "run_options")
+
+__all__ = [
+    "describe_goals",
+    "describe_throughput",
+    "goal_checks",
+    "load_results",
+    "plot_document",
+    "plot_goals",
+    "plot_throughput",
+    "plots_for",
+    "readable",
+    "tables",
+]
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+def readable(label: str) -> str:
+    """A goal's label for people: ``ratio_ktk_over_sb3`` becomes ``ratio ktk over sb3``."""
+    return " ".join(label.replace("_", " ").split())
 
 
-def _is_timing(value: Any) -> bool:
-    return isinstance(value, dict) and "median_s" in value and _is_number(value["median_s"])
-
-
-def load_results(directory: pathlib.Path) -> list[tuple[pathlib.Path, dict[str, Any]]]:
-    """Every ``*.json`` result under ``directory`` (recursively), sorted by path.
-
-    Files that are not benchmark results (no ``benchmark`` key) are skipped.
-    """
-    documents = []
-    if not directory.is_dir():
-        return documents
-    for path in sorted(directory.rglob("*.json")):
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if isinstance(document, dict) and "benchmark" in document:
-            documents.append((path, document))
-    return documents
-
-
-def _label(node: dict[str, Any], path: list[str]) -> str:
-    parts = []
-    for key in LABEL_KEYS:
-        value = node.get(key)
-        if isinstance(value, str):
-            parts.append(value)
-        elif _is_number(value):
-            parts.append(f"{key} {value:g}")
-    generic = ("results", "rows", "cases")
-    return " / ".join(
-        parts or [p for p in path if not p.isdigit() and p not in generic] or ["value"]
-    )
-
-
-def _check(label: str, value: float, goal: float, at_most: bool) -> dict[str, Any]:
-    met = value <= goal if at_most else value >= goal
+def _score(check: dict[str, Any]) -> float:
+    """Measured / goal, inverted for *at most* goals: 1 or more meets the goal."""
+    value, goal = check["value"], check["goal"]
     if math.isnan(value):
-        met = False
-    return {
-        "label": label,
-        "value": value,
-        "goal": goal,
-        "at_most": at_most,
-        "goal_text": f"<= {goal:g}" if at_most else f">= {goal:g}",
-        "met": bool(met),
-    }
+        return math.nan
+    if check["at_most"]:
+        return goal / value if value > 0 else math.inf
+    return value / goal if goal > 0 else math.inf
 
 
-def _number(node: dict[str, Any], key: str) -> float | None:
-    """``node[key]`` as a float (a timing gives its median), or ``None``."""
-    value = node.get(key)
-    if _is_timing(value):
-        value = value["median_s"]
-    return float(value) if _is_number(value) else None
-
-
-def _versus(node: dict[str, Any], key: str) -> float | None:
-    """Resolves ``<subject>_vs_<baseline>`` to ``node["speedup_vs_<baseline>"][subject]``.
-
-    The baseline is shortened word by word from the end until such a table exists
-    (``x_vs_tutorial_unfiltered`` falls back to ``speedup_vs_tutorial``).
-    """
-    subject, sep, baseline = key.partition("_vs_")
-    if not sep:
-        return None
-    words = baseline.split("_")
-    while words:
-        table = node.get(f"speedup_vs_{'_'.join(words)}")
-        if isinstance(table, dict):
-            return _number(table, subject)
-        words.pop()
-    return None
-
-
-def goal_checks(document: Any, path: list[str] | None = None) -> list[dict[str, Any]]:
-    """Every figure with a goal in ``document``: label, value, goal, at_most, met.
-
-    Recognised forms, at any depth (see the module docstring):
-
-    * ``{"goal": 0.97, "ratio": 1.01}`` (or ``goal_max``; the figure under the first of
-      :data:`VALUE_KEYS`);
-    * ``{"speedup": 4.8, "speedup_goal": 4.5}`` (``<x>_goal`` / ``<x>_goal_max`` next
-      to ``<x>`` or ``<x>_ratio``);
-    * ``{"speedup": 4.8, "goal": {"speedup": 4.5, "met": true}}``: a goal table whose
-      keys name sibling figures (or ``<subject>_vs_<baseline>``, looked up in
-      ``speedup_vs_<baseline>``); a figure that cannot be found keeps the file's own
-      ``met``.
-    """
-    path = path or []
-    checks: list[dict[str, Any]] = []
-    if isinstance(document, dict):
-        label = _label(document, path)
-        goal_keys = [
-            k for k in document if isinstance(k, str) and (k == "goal" or k.startswith("goal_"))
-        ]
-        for goal_key in goal_keys:
-            at_most = goal_key == "goal_max"
-            goal = document[goal_key]
-            if _is_number(goal) and goal_key not in ("goal", "goal_max"):
-                continue
-            if _is_number(goal):
-                for key in VALUE_KEYS:
-                    value = _number(document, key)
-                    if value is not None:
-                        checks.append(_check(label, value, float(goal), at_most))
-                        break
-            elif isinstance(goal, dict):
-                for key, threshold in goal.items():
-                    if not _is_number(threshold):
-                        continue
-                    value = _number(document, key)
-                    if value is None:
-                        value = _versus(document, key)
-                    name = f"{label} / {key}" if path else key
-                    if value is not None:
-                        checks.append(_check(name, value, float(threshold), at_most))
-                    elif isinstance(goal.get("met"), bool):
-                        check = _check(name, math.nan, float(threshold), at_most)
-                        check["met"] = goal["met"]
-                        checks.append(check)
-        for key, goal in document.items():
-            if not isinstance(key, str) or not _is_number(goal):
-                continue
-            for suffix, at_most in (("_goal_max", True), ("_goal", False)):
-                if key.endswith(suffix) and key != suffix.lstrip("_"):
-                    stem = key[: -len(suffix)]
-                    for candidate in (stem, f"{stem}_ratio"):
-                        value = _number(document, candidate)
-                        if value is not None:
-                            name = f"{label} / {stem}" if path else stem
-                            checks.append(_check(name, value, float(goal), at_most))
-                            break
-                    break
-        for key, value in document.items():
-            if (key in SKIP_TOP_LEVEL and not path) or key == "goal" or key.startswith("goal_"):
-                continue
-            if isinstance(value, (dict, list)):
-                checks.extend(goal_checks(value, [*path, str(key)]))
-    elif isinstance(document, list):
-        for i, item in enumerate(document):
-            checks.extend(goal_checks(item, [*path, str(i)]))
-    return checks
-
-
-def _flatten(node: dict[str, Any]) -> dict[str, Any]:
-    """One table row: scalars as they are, timings as median and quartiles, nested dicts dotted."""
-    row: dict[str, Any] = {}
-    for key, value in node.items():
-        if _is_timing(value):
-            row[f"{key} median s"] = value["median_s"]
-            if _is_number(value.get("q1_s")) and _is_number(value.get("q3_s")):
-                row[f"{key} q1-q3 s"] = f"{value['q1_s']:.3g}-{value['q3_s']:.3g}"
-        elif isinstance(value, dict):
-            for sub, subvalue in _flatten(value).items():
-                row[f"{key}.{sub}"] = subvalue
-        elif isinstance(value, list):
-            if all(not isinstance(v, (dict, list)) for v in value) and len(value) <= 8:
-                row[key] = value
-            else:
-                row[key] = f"[{len(value)} values]"
-        else:
-            row[key] = value
-    return row
-
-
-def _is_row(node: Any) -> bool:
-    return isinstance(node, dict) and any(
-        not isinstance(v, (dict, list)) or _is_timing(v) for v in node.values()
+def describe_goals(document: dict[str, Any]) -> str:
+    """The goals plot in words (its alt text): what is drawn, and each bar's figure."""
+    checks = goal_checks(document)
+    met = sum(check["met"] for check in checks)
+    bars = "; ".join(
+        f"{readable(c['label'])}: {c['value']:.3g}, goal {c['goal_text']}, "
+        f"{'met' if c['met'] else 'not met'}"
+        for c in checks
     )
-
-
-def _collect_rows(node: Any, name: str) -> list[tuple[str, dict[str, Any]]]:
-    """The row-like dicts under ``node`` (raw), each with a name from its path."""
-    if _is_row(node):
-        return [(name, node)]
-    rows: list[tuple[str, dict[str, Any]]] = []
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if isinstance(value, (dict, list)):
-                rows.extend(_collect_rows(value, f"{name} / {key}" if name else str(key)))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            rows.extend(_collect_rows(value, f"{name} [{i}]" if name else str(i)))
-    return rows
-
-
-def _split_row(node: dict[str, Any]) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    """A row's own columns, and its larger nested dicts (each shown as a table of its own).
-
-    Timings and small dicts (up to 3 entries, e.g. a goal) stay in the row.
-    """
-    own: dict[str, Any] = {}
-    nested: dict[str, dict[str, Any]] = {}
-    for key, value in node.items():
-        if isinstance(value, dict) and not _is_timing(value) and len(value) > 3:
-            nested[key] = value
-        else:
-            own[key] = value
-    return _flatten(own), nested
-
-
-def _column_rank(column: str) -> tuple[int, int, str]:
-    """Sort key of a table column: labels, rates, ratios, goals, then the rest."""
-    base = column.split(".")[0].split(" ")[0]
-    if column == "entry":
-        return (0, 0, "")
-    if column in LABEL_KEYS:
-        return (1, LABEL_KEYS.index(column), "")
-    if column.endswith("_per_s"):
-        return (2, 0, column)
-    if base in VALUE_KEYS:
-        return (3, VALUE_KEYS.index(base), column)
-    if column.startswith("goal") or column.endswith(("_goal", "_goal_max")):
-        return (4, 0, column)
-    return (5, 0, column)
-
-
-def _table(
-    title: str, rows: list[tuple[str, dict[str, Any]]]
-) -> tuple[str, list[str], list[list[Any]], dict[str, Any]]:
-    """One table from flat rows: ordered columns, constant columns moved to ``shared``."""
-    columns: list[str] = []
-    for _, row in rows:
-        columns.extend(c for c in row if c not in columns)
-    named = any(name for name, _ in rows) and not all(
-        any(row.get(k) is not None for k in LABEL_KEYS) for _, row in rows
-    )
-    shared: dict[str, Any] = {}
-    if len(rows) > 1:
-        for column in list(columns):
-            values = [repr(row.get(column, "")) for _, row in rows]
-            if len(set(values)) == 1 and column not in LABEL_KEYS:
-                shared[column] = rows[0][1].get(column, "")
-                columns.remove(column)
-    if len(rows) == 1 and not named:
-        # One record: a two-column table reads better than one very wide row.
-        record = rows[0][1]
-        ordered = sorted(record, key=_column_rank)
-        return (title, ["figure", "value"], [[c, record[c]] for c in ordered], {})
-    columns.sort(key=_column_rank)
-    header = (["entry"] if named else []) + columns
-    body = [([name] if named else []) + [row.get(c, "") for c in columns] for name, row in rows]
-    return (title, header, body, shared)
-
-
-def tables(
-    document: dict[str, Any],
-) -> list[tuple[str, list[str], list[list[Any]], dict[str, Any]]]:
-    """The document as tables: ``(title, header, rows, shared)``.
-
-    One table per top-level entry, plus one per larger dict nested in its rows (e.g.
-    rates by method), labelled by the row's label columns. Columns are ordered labels
-    first, then rates, ratios and goals; a column with the same value in every row (of
-    several) moves to ``shared``, shown once under the table.
-    """
-    result = []
-    figures = [
-        [key, value]
-        for key, value in document.items()
-        if key not in SKIP_TOP_LEVEL and not isinstance(value, (dict, list))
-    ]
-    if figures:
-        result.append(("figures", ["figure", "value"], figures, {}))
-    for key, value in document.items():
-        if key in SKIP_TOP_LEVEL or not isinstance(value, (dict, list)):
-            continue
-        if _is_timing(value):
-            result.append(
-                (key, ["figure", "value"], [list(i) for i in _flatten({key: value}).items()], {})
-            )
-            continue
-        raw = _collect_rows(value, "")
-        if not raw:
-            continue
-        main: list[tuple[str, dict[str, Any]]] = []
-        nested_tables: dict[str, list[tuple[str, dict[str, Any]]]] = {}
-        for name, node in raw:
-            own, nested = _split_row(node)
-            main.append((name, own))
-            labels = {k: own[k] for k in LABEL_KEYS if k in own}
-            for sub, table in nested.items():
-                nested_tables.setdefault(sub, []).append((name, {**labels, **_flatten(table)}))
-        result.append(_table(key, main))
-        for sub, rows in nested_tables.items():
-            result.append(_table(f"{key}: {sub}", rows))
-    return result
-
-
-def plots_for(result_path: pathlib.Path) -> list[pathlib.Path]:
-    """The PNG plots next to a result file: ``<stem>.png`` and ``<stem>_*.png``."""
-    stem = result_path.stem
-    return sorted(
-        p
-        for p in result_path.parent.glob(f"{stem}*.png")
-        if p.stem == stem or p.stem.startswith(f"{stem}_")
+    return (
+        f"Horizontal bar chart of the {document.get('benchmark', 'benchmark')} benchmark: "
+        f"each bar is a measured figure divided by its goal, with a dashed line at 1 "
+        f"(at or past it meets the goal); {met} of {len(checks)} goals met. {bars}."
     )
 
 
@@ -350,43 +76,61 @@ def _pyplot():
     return plt
 
 
+# Drawn for a docs page about 750 px wide: at 100 dpi a 7.5 inch figure is shown at its
+# own size on a desktop, so 11-point labels read as about 15 px.
+_WIDTH_IN, _DPI, _FONT = 7.5, 100, 11
+
+
+def _wrap(label: str, width: int = 26) -> str:
+    return textwrap.fill(readable(label), width=width, break_long_words=True)
+
+
 def plot_goals(document: dict[str, Any], path: pathlib.Path) -> pathlib.Path | None:
     """Bar chart of every goal check, as measured / goal (>= 1 meets the goal)."""
     checks = goal_checks(document)
     if not checks:
         return None
     plt = _pyplot()
-    labels, scores, texts, colors = [], [], [], []
-    for check in checks:
-        value, goal = check["value"], check["goal"]
-        if check["at_most"]:
-            score = goal / value if value > 0 else math.inf
-        else:
-            score = value / goal if goal > 0 else math.inf
-        labels.append(check["label"])
-        scores.append(min(score, 1e6))
-        texts.append(f"{value:.3g} (goal {check['goal_text']})")
-        colors.append("tab:green" if check["met"] else "tab:red")
-    height = 1.0 + 0.45 * len(checks)
-    fig, ax = plt.subplots(figsize=(9, height))
-    y = range(len(checks))
-    ax.barh(list(y), scores, color=colors)
-    ax.axvline(1.0, color="black", linewidth=1, linestyle="--")
-    ax.set_yticks(list(y), labels, fontsize=8)
+    labels = [_wrap(c["label"]) for c in checks]
+    scores = [min(s, 1e6) if not math.isnan(s) else 0.0 for s in map(_score, checks)]
+    lines = sum(label.count("\n") + 1 for label in labels)
+    fig, ax = plt.subplots(figsize=(_WIDTH_IN, 1.3 + 0.28 * lines + 0.2 * len(checks)))
+    y = list(range(len(checks)))
+    colors = ["#2e7d32" if c["met"] else "#c62828" for c in checks]
+    ax.barh(y, scores, color=colors, height=0.6)
+    ax.axvline(1.0, color="black", linewidth=1.2, linestyle="--")
+    ax.set_yticks(y, labels, fontsize=_FONT)
     ax.invert_yaxis()
-    if max(scores) / max(min(scores), 1e-9) > 50:
+    positive = [s for s in scores if s > 0]
+    log = bool(positive) and max(positive) / min(positive) > 30
+    if log:
         ax.set_xscale("log")
-    for i, (score, text) in enumerate(zip(scores, texts, strict=True)):
-        ax.text(score, i, " " + text, va="center", fontsize=7)
+    for i, (check, score) in enumerate(zip(checks, scores, strict=True)):
+        verdict = "met" if check["met"] else "NOT met"
+        ax.text(
+            max(score, min(positive, default=1.0)),
+            i,
+            f" {check['value']:.3g} (goal {check['goal_text']}) {verdict}",
+            va="center",
+            fontsize=_FONT - 1,
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0},
+        )
+    ax.set_xlim(
+        left=min(positive, default=1.0) / 3 if log else 0,
+        right=max(scores) * (12 if log else 1.9),
+    )
+    ax.set_xlabel("measured / goal  (dashed line = goal; at or right of it = met)", fontsize=_FONT)
+    ax.tick_params(axis="x", labelsize=_FONT - 1)
     env = document.get("environment", {})
     ax.set_title(
-        f"{document.get('benchmark', path.stem)} ({env.get('backend', '?')}, {env.get('device', '?')}): "
-        "measured / goal, >= 1 meets it",
-        fontsize=9,
+        f"{document.get('benchmark', path.stem)}: goals "
+        f"({env.get('backend', '?')}, {env.get('device', '?')})",
+        fontsize=_FONT + 1,
     )
-    ax.set_xlim(right=max(scores) * (3 if ax.get_xscale() == "log" else 1.6))
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=_DPI)
     plt.close(fig)
     return path
 
@@ -405,10 +149,10 @@ def plot_throughput(document: dict[str, Any], path: pathlib.Path) -> pathlib.Pat
         label_columns = [i for i, c in enumerate(header) if c in label_names]
         for row in rows:
             values = [row[i] for i in columns]
-            if all(_is_number(v) for v in values):
+            if all(is_number(v) for v in values):
                 label = (
                     " / ".join(
-                        f"{header[i]} {row[i]:g}" if _is_number(row[i]) else str(row[i])
+                        f"{header[i]} {row[i]:g}" if is_number(row[i]) else str(row[i])
                         for i in label_columns
                     )
                     or title
@@ -420,31 +164,46 @@ def plot_throughput(document: dict[str, Any], path: pathlib.Path) -> pathlib.Pat
     series = []
     for _, names, _ in groups:
         series.extend(n for n in names if n not in series)
-    fig, ax = plt.subplots(figsize=(9, 1.2 + 0.5 * len(groups) * max(1, len(series) / 2)))
     bar = 0.8 / len(series)
+    fig, ax = plt.subplots(
+        figsize=(_WIDTH_IN, 1.6 + 0.1 * len(groups) * len(series) + 0.2 * len(series))
+    )
     for j, name in enumerate(series):
         ys, xs = [], []
         for i, (_, names, values) in enumerate(groups):
             if name in names:
                 ys.append(i + j * bar)
                 xs.append(values[names.index(name)])
-        ax.barh(ys, xs, height=bar, label=name)
+        ax.barh(ys, xs, height=bar, label=readable(name))
     ax.set_yticks(
-        [i + 0.4 - bar / 2 for i in range(len(groups))], [g[0] for g in groups], fontsize=8
+        [i + 0.4 - bar / 2 for i in range(len(groups))],
+        [_wrap(g[0], 16) for g in groups],
+        fontsize=_FONT,
     )
     ax.invert_yaxis()
     ax.set_xscale("log")
-    ax.set_xlabel("per second (higher is better)")
-    ax.legend(fontsize=7, loc="lower right")
+    ax.set_xlabel("per second (log scale, higher is better)", fontsize=_FONT)
+    ax.tick_params(axis="x", labelsize=_FONT - 1)
+    ax.legend(fontsize=_FONT - 2, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     env = document.get("environment", {})
     ax.set_title(
-        f"{document.get('benchmark', path.stem)} ({env.get('backend', '?')}, {env.get('device', '?')})",
-        fontsize=9,
+        f"{document.get('benchmark', path.stem)}: throughput "
+        f"({env.get('backend', '?')}, {env.get('device', '?')})",
+        fontsize=_FONT + 1,
     )
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=_DPI)
     plt.close(fig)
     return path
+
+
+def describe_throughput(document: dict[str, Any]) -> str:
+    """The throughput plot in words (its alt text)."""
+    return (
+        f"Grouped horizontal bar chart of the {document.get('benchmark', 'benchmark')} "
+        "benchmark's rates per second on a log scale, one bar per method in each case; "
+        "the numbers are in the table above it."
+    )
 
 
 def plot_document(document: dict[str, Any], result_path: pathlib.Path) -> list[pathlib.Path]:

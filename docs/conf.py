@@ -14,10 +14,14 @@ import sys
 DOCS = pathlib.Path(__file__).resolve().parent
 ROOT = DOCS.parent
 sys.path.insert(0, str(DOCS / "_ext"))
-# The docs describe the default backend; importing the package must not print TF's logs.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras_tutorial_kit  # noqa: E402
+from quiet_import import import_quietly  # noqa: E402
+
+# TensorFlow's C++ logging starts before TF_CPP_MIN_LOG_LEVEL is read ("All log messages
+# before absl::InitializeLog() ..."), so the first import of the package (and with it
+# Keras and TensorFlow) runs with its C++ log lines filtered out of stderr.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+keras_tutorial_kit = import_quietly("keras_tutorial_kit")
 
 project = "keras-tutorial-kit"
 author = "keras-tutorial-kit developers"
@@ -29,8 +33,11 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.napoleon",
+    "sphinx.ext.viewcode",
+    "sphinx_copybutton",
     "myst_parser",
     "ktk_docs",
+    "ktk_benchmarks",
 ]
 if os.environ.get("KTK_DOCS_INTERSPHINX", "") not in ("", "0"):
     extensions.append("sphinx.ext.intersphinx")
@@ -50,7 +57,12 @@ autosummary_generate = True
 autosummary_ignore_module_all = False
 autosummary_imported_members = False
 autodoc_member_order = "bysource"
-autodoc_typehints = "signature"
+# Types go to the parameter list (where they are read), defaults stay in the signature,
+# and a signature longer than a line shows one parameter per line.
+autodoc_typehints = "description"
+autodoc_typehints_description_target = "documented_params"
+autodoc_typehints_format = "short"
+maximum_signature_line_length = 72
 autodoc_preserve_defaults = True
 autodoc_default_options = {"show-inheritance": True}
 add_module_names = False
@@ -72,5 +84,12 @@ nitpick_ignore_regex = [
 
 html_theme = "furo"
 html_title = f"keras-tutorial-kit {release}"
-html_static_path: list[str] = []
+html_static_path = ["_static"]
+html_css_files = ["ktk.css"]
 html_show_sourcelink = False
+
+# Copy buttons copy the code only: no ``>>>``/``...``/``$`` prompts, no output lines.
+copybutton_prompt_text = r">>> |\.\.\. |\$ "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = True
+copybutton_remove_prompts = True

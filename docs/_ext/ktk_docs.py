@@ -6,17 +6,17 @@
 * ``autodoc-process-docstring`` (before napoleon): turns section headers such as
   ``Call arguments (``update_state``):``, which napoleon does not recognise, into
   ``Call arguments:``-style sections with the method named in the first line.
-* ``.. ktk-benchmark-results::``: tables (and the plots ``benchmarks/run.py``
-  wrote) generated from the committed ``benchmarks/results/**/*.json``.
+* ``missing-reference``: the package's own non-public helper types show as code, and
+  the common outside names (``ndarray``, ``keras.Model``, ``os.PathLike``, ...) link to
+  their documentation without intersphinx (which would download inventories).
+* ``.. ktk-api-table::``: every public name of the given subpackages, one table per
+  subpackage, each row linking the name's page (read from ``__all__``).
 """
 
 from __future__ import annotations
 
 import importlib
 import inspect
-import math
-import os
-import pathlib
 import re
 import sys
 from typing import Any, ClassVar
@@ -28,13 +28,6 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx.util.inspect import signature as sphinx_signature
 from sphinx.util.inspect import stringify_signature
 from sphinx.util.nodes import nested_parse_with_titles
-
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-RESULTS = ROOT / "benchmarks" / "results"
-if str(ROOT / "benchmarks") not in sys.path:
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-
-import plots as report  # noqa: E402  (benchmarks/plots.py reads result files)
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +54,8 @@ def _init_signature(app, what, name, obj, options, signature, return_annotation)
         return None
     text = stringify_signature(
         sig,
+        # With autodoc_typehints="description" the types are in the parameter list.
+        show_annotation=app.config.autodoc_typehints in ("signature", "both"),
         show_return_annotation=False,
         unqualified_typehints=app.config.python_use_unqualified_type_names,
     )
@@ -133,143 +128,114 @@ def _internal_reference(app, env, node, contnode):
     return None
 
 
-# --- benchmark results -------------------------------------------------------------
+# --- outside names, linked without intersphinx ------------------------------------
+
+# Names the API pages use most, with their documentation. intersphinx would find them
+# too but downloads inventories (the build is offline by default); Keras and TensorFlow
+# publish none at all. Matched against the whole target, most specific first.
+_EXTERNAL = [
+    (
+        r"(numpy|np)\.random\.Generator",
+        "https://numpy.org/doc/stable/reference/random/generator.html",
+    ),
+    (r"(numpy|np)\.dtype", "https://numpy.org/doc/stable/reference/generated/numpy.dtype.html"),
+    (
+        r"((numpy|np)\.)?ndarray",
+        "https://numpy.org/doc/stable/reference/generated/numpy.ndarray.html",
+    ),
+    (r"keras(\.src)?(\.\w+)*\.Sequential", "https://keras.io/api/models/sequential/"),
+    (r"keras(\.src)?(\.\w+)*\.(Model|Functional)", "https://keras.io/api/models/model/"),
+    (r"keras(\.src)?(\.\w+)*\.Layer", "https://keras.io/api/layers/base_layer/"),
+    (r"keras(\.src)?(\.\w+)*\.Loss", "https://keras.io/api/losses/"),
+    (r"keras(\.src)?(\.\w+)*\.Metric", "https://keras.io/api/metrics/"),
+    (r"keras(\.src)?(\.\w+)*\.History", "https://keras.io/api/models/model_training_apis/"),
+    (
+        r"(tf|tensorflow)\.data\.Dataset",
+        "https://www.tensorflow.org/api_docs/python/tf/data/Dataset",
+    ),
+    (r"(gymnasium|gym)\.Env", "https://gymnasium.farama.org/api/env/"),
+    (r"os\.PathLike|PathLike", "https://docs.python.org/3/library/os.html#os.PathLike"),
+    (r"pathlib\.Path|Path", "https://docs.python.org/3/library/pathlib.html#pathlib.Path"),
+    (r"(typing\.)?Any", "https://docs.python.org/3/library/typing.html#typing.Any"),
+    (
+        r"(collections\.abc|typing)\.(Callable|Mapping|Sequence|Iterable|Iterator)",
+        "https://docs.python.org/3/library/collections.abc.html",
+    ),
+]
+_EXTERNAL_PATTERNS = [(re.compile(pattern), url) for pattern, url in _EXTERNAL]
 
 
-def _cell(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "n/a"
-        return f"{value:.4g}"
-    if isinstance(value, (list, tuple)):
-        return ", ".join(_cell(v) for v in value)
-    text = str(value).replace("|", "/").replace("\n", " ")
-    return text or " "
+def _external_url(target: str) -> str | None:
+    for pattern, url in _EXTERNAL_PATTERNS:
+        if pattern.fullmatch(target):
+            return url
+    return None
 
 
-def _list_table(header: list[str], rows: list[list[Any]], indent: str = "") -> list[str]:
-    lines = [f"{indent}.. list-table::", f"{indent}   :header-rows: 1", ""]
-    for row in [header, *rows]:
-        cells = [_cell(v) for v in row]
-        lines.append(f"{indent}   * - {cells[0]}")
-        lines.extend(f"{indent}     - {c}" for c in cells[1:])
-    lines.append("")
-    return lines
+def _reference(app, env, node, contnode):
+    """Resolves the package's own helper types and the outside names listed above."""
+    if node.get("refdomain") != "py":
+        return None
+    target = node.get("reftarget", "")
+    url = _external_url(target)
+    if url is not None and not target.startswith(_PACKAGE):
+        return nodes.reference("", "", contnode, refuri=url, reftitle=target, internal=False)
+    return _internal_reference(app, env, node, contnode)
 
 
-def _title(text: str, char: str) -> list[str]:
-    return [text, char * max(len(text), 4), ""]
+# --- the API index: every public name ------------------------------------------------
 
 
-class BenchmarkResults(SphinxDirective):
-    """Renders every ``benchmarks/results/**/*.json`` as tables, with its plots."""
+class ApiTable(SphinxDirective):
+    """``.. ktk-api-table:: layers models ...``: a section per subpackage, listing
+    every name of its ``__all__`` with its one-line summary and a link to its page."""
 
+    required_arguments = 1
+    final_argument_whitespace = True
     has_content = False
     option_spec: ClassVar[dict[str, Any]] = {}
 
     def run(self) -> list[nodes.Node]:
-        documents = report.load_results(RESULTS)
-        lines: list[str] = []
-        if not documents:
-            lines += [
-                "No benchmark results are committed yet: run ``python benchmarks/run.py``.",
-                "",
+        lines: list[str] = [".. currentmodule:: keras_tutorial_kit", ""]
+        for subpackage in self.arguments[0].split():
+            module = importlib.import_module(f"{_PACKAGE}.{subpackage}")
+            names = [
+                n
+                for n in module.__all__
+                if callable(getattr(module, n)) or inspect.ismodule(getattr(module, n))
             ]
-        else:
-            lines += self._summary(documents)
-            shown: set[pathlib.Path] = set()
-            for path, document in documents:
-                self.env.note_dependency(str(path))
-                lines += self._document(path, document)
-                shown.update(report.plots_for(path))
-            others = sorted(set(RESULTS.rglob("*.png")) - shown)
-            if others:
-                lines += _title("Other plots", "-")
-                lines += ["Plots the benchmarks drew themselves.", ""]
-                for png in others:
-                    lines += [f"``{png.relative_to(ROOT).as_posix()}``", ""]
-                    lines += self._image(png)
+            title = f"ktk.{subpackage}"
+            lines += [title, "-" * len(title), ""]
+            summary = (inspect.getdoc(module) or "").split("\n")[0]
+            lines += [f"{summary} (:mod:`module page <{_PACKAGE}.{subpackage}>`)", ""]
+            lines += [".. autosummary::", "   :nosignatures:", ""]
+            lines += [f"   {subpackage}.{name}" for name in names]
+            lines.append("")
+        lines += [".. currentmodule:: None", ""]
         container = nodes.section()
         container.document = self.state.document
-        nested_parse_with_titles(
-            self.state, StringList(lines, source="benchmarks/results"), container
-        )
+        nested_parse_with_titles(self.state, StringList(lines, source="ktk-api-table"), container)
         return container.children
 
-    def _summary(self, documents) -> list[str]:
-        rows = []
-        for path, document in documents:
-            env = document.get("environment", {})
-            for check in report.goal_checks(document):
-                rows.append(
-                    [
-                        document.get("benchmark", path.stem),
-                        check["label"],
-                        f"{env.get('backend', '?')} / {env.get('device', '?')}",
-                        check["value"],
-                        check["goal_text"],
-                        "met" if check["met"] else "**not met**",
-                    ]
-                )
-        if not rows:
-            return []
-        return [
-            *_title("Goals at a glance", "-"),
-            "Each row is a figure a benchmark checks against its goal, read from the result",
-            "files below. Ratios are ours over the reference (higher is better) unless the goal",
-            "says *at most*.",
-            "",
-            *_list_table(
-                ["benchmark", "measure", "backend / device", "value", "goal", "status"], rows
-            ),
-        ]
 
-    def _document(self, path: pathlib.Path, document: dict[str, Any]) -> list[str]:
-        name = document.get("benchmark", path.stem)
-        env = document.get("environment", {})
-        relative = path.relative_to(ROOT).as_posix()
-        lines = _title(f"{name} ({env.get('backend', '?')}, {env.get('device', '?')})", "-")
-        facts = ", ".join(
-            f"{key} {env[key]}"
-            for key in (
-                "processor",
-                "cpu_count",
-                "gpus",
-                "keras",
-                "tensorflow",
-                "jax",
-                "numpy",
-                "python",
-                "time_utc",
-            )
-            if key in env
-        )
-        lines += [f"From ``{relative}``. Environment: {facts}.", ""]
-        description = document.get("description")
-        if isinstance(description, str) and description:
-            lines += [description, ""]
-        for title, header, rows, shared in report.tables(document):
-            lines += [f"**{title}**", ""]
-            lines += _list_table(header, rows)
-            if shared:
-                same = "; ".join(f"{key}: {_cell(value)}" for key, value in shared.items())
-                lines += [f"Same in every row: {same}.", ""]
-        for png in report.plots_for(path):
-            lines += self._image(png)
-        return lines
+def _drop_object_base(app, name, obj, options, bases):
+    """No "Bases: object" under a plain class (the agent, buffers, loaders): the base
+    goes here, and the then empty "Bases:" line in :func:`_drop_empty_bases`."""
+    bases[:] = [base for base in bases if base is not object]
 
-    def _image(self, png: pathlib.Path) -> list[str]:
-        here = (pathlib.Path(self.env.srcdir) / self.env.docname).parent
-        uri = os.path.relpath(png, here).replace(os.sep, "/")
-        return [f".. image:: {uri}", f"   :alt: {png.stem}", ""]
+
+def _drop_empty_bases(app, doctree):
+    for paragraph in list(doctree.findall(nodes.paragraph)):
+        if paragraph.astext().strip() == "Bases:":
+            paragraph.parent.remove(paragraph)
 
 
 def setup(app):
     app.connect("autodoc-process-signature", _init_signature)
     # Before sphinx.ext.napoleon (priority 500) so that it sees standard sections.
     app.connect("autodoc-process-docstring", _normalise_sections, priority=400)
-    app.connect("missing-reference", _internal_reference)
-    app.add_directive("ktk-benchmark-results", BenchmarkResults)
+    app.connect("autodoc-process-bases", _drop_object_base)
+    app.connect("doctree-read", _drop_empty_bases)
+    app.connect("missing-reference", _reference)
+    app.add_directive("ktk-api-table", ApiTable)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
