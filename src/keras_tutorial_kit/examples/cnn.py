@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import types
 
-from keras_tutorial_kit.examples import _options
-from keras_tutorial_kit.examples._digits import QUICK, QUICK_EPOCHS, run_digits_chapter
+from keras_tutorial_kit.examples._digits import digits_chapter, run_digits_chapter
 from keras_tutorial_kit.examples._result import ChapterResult
 from keras_tutorial_kit.models import CNN
 
-CHAPTER = _options.Chapter(
-    "cnn",
-    "Convolutional neural network: ktk.models.CNN trained on handwritten digits.",
-    _options.digits_options(30, "``cnn.keras``", QUICK),
-    quick={"epochs": QUICK_EPOCHS},
+CHAPTER = digits_chapter(
+    "cnn", "Convolutional neural network: ktk.models.CNN trained on handwritten digits.", 30
 )
 
 
@@ -29,11 +25,10 @@ def run(options: types.SimpleNamespace) -> ChapterResult:
     and reaches about 0.98 test accuracy.
 
     Returns:
-        A ``ChapterResult`` with ``metrics["test_accuracy"]`` and the
-        per-epoch ``loss`` and ``test_accuracy`` in ``history``.
+        A ``ChapterResult`` like the MLP chapter's (``ktk.examples.mlp.run``),
+        whose ``model`` is a ``ktk.models.CNN``.
 
     Raises:
-        ValueError: If an argument is out of range.
-        OSError: If ``source="mnist"`` and the MNIST file cannot be had.
+        ValueError, OSError: As ``ktk.examples.mlp.run``.
     """
-    return run_digits_chapter("cnn", lambda num_classes: CNN(num_classes=num_classes), options)
+    return run_digits_chapter(CHAPTER.name, CNN, options)

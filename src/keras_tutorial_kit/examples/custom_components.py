@@ -9,8 +9,13 @@ import types
 import keras
 import numpy as np
 
-from keras_tutorial_kit.data import MNISTLoader
 from keras_tutorial_kit.examples import _options
+from keras_tutorial_kit.examples._digits import (
+    QUICK_EPOCHS,
+    QUICK_TRAIN_DATA,
+    compile_and_fit,
+    load_training_digits,
+)
 from keras_tutorial_kit.examples._outputs import output_path, plot_path
 from keras_tutorial_kit.examples._plots import plot_learning_curves
 from keras_tutorial_kit.examples._result import ChapterResult
@@ -20,8 +25,6 @@ from keras_tutorial_kit.layers import LinearLayer
 from keras_tutorial_kit.losses import MeanSquaredError
 from keras_tutorial_kit.metrics import SparseCategoricalAccuracy
 
-QUICK_EPOCHS = 2
-QUICK_TRAIN_DATA = 200
 REGRESSION_STEPS = 300
 REGRESSION_LEARNING_RATE = 0.5
 
@@ -83,30 +86,16 @@ def run(options: types.SimpleNamespace) -> ChapterResult:
         OSError: If ``source="mnist"`` and the MNIST file cannot be had.
     """
     png = plot_path(options.plot)
-    loader = MNISTLoader(source=options.source, path=options.mnist_path, seed=options.seed)
-    train_data, train_label = loader.train_data, loader.train_label
-    if options.quick:
-        train_data, train_label = train_data[:QUICK_TRAIN_DATA], train_label[:QUICK_TRAIN_DATA]
+    data = load_training_digits(options)
+    loader = data[0]
 
     set_seed(options.seed)
     model = classifier(loader.image_shape)
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=options.learning_rate),
-        loss="sparse_categorical_crossentropy",
-        metrics=[
-            SparseCategoricalAccuracy(name="ktk_accuracy"),
-            keras.metrics.SparseCategoricalAccuracy(name="keras_accuracy"),
-        ],
-    )
-    fitted = model.fit(
-        train_data,
-        train_label,
-        epochs=options.epochs,
-        batch_size=options.batch_size,
-        validation_data=(loader.test_data, loader.test_label),
-        verbose=options.verbose,
-    )
-    history = {key: [float(v) for v in values] for key, values in fitted.history.items()}
+    metrics = [
+        SparseCategoricalAccuracy(name="ktk_accuracy"),
+        keras.metrics.SparseCategoricalAccuracy(name="keras_accuracy"),
+    ]
+    history = compile_and_fit(model, data, options, metrics)
     scores = model.evaluate(
         loader.test_data, loader.test_label, batch_size=500, verbose=0, return_dict=True
     )

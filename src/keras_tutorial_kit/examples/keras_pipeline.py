@@ -6,15 +6,17 @@ import types
 
 import keras
 
-from keras_tutorial_kit.data import MNISTLoader
 from keras_tutorial_kit.examples import _options
+from keras_tutorial_kit.examples._digits import (
+    QUICK_EPOCHS,
+    QUICK_TRAIN_DATA,
+    compile_and_fit,
+    load_training_digits,
+)
 from keras_tutorial_kit.examples._outputs import output_path, plot_path
 from keras_tutorial_kit.examples._plots import plot_learning_curves
 from keras_tutorial_kit.examples._result import ChapterResult
 from keras_tutorial_kit.examples._training import set_seed
-
-QUICK_EPOCHS = 2
-QUICK_TRAIN_DATA = 200
 
 
 def sequential_model(input_shape: tuple[int, ...], num_classes: int = 10) -> keras.Sequential:
@@ -71,14 +73,11 @@ def run(options: types.SimpleNamespace) -> ChapterResult:
         ``model_path`` its file (``extras["model_paths"]`` has both).
 
     Raises:
-        ValueError: If an argument is out of range.
-        OSError: If ``source="mnist"`` and the MNIST file cannot be had.
+        ValueError, OSError: As ``ktk.examples.mlp.run``.
     """
     png = plot_path(options.plot)
-    loader = MNISTLoader(source=options.source, path=options.mnist_path, seed=options.seed)
-    train_data, train_label = loader.train_data, loader.train_label
-    if options.quick:
-        train_data, train_label = train_data[:QUICK_TRAIN_DATA], train_label[:QUICK_TRAIN_DATA]
+    data = load_training_digits(options)
+    loader = data[0]
     metrics: dict[str, float] = {}
     history: dict[str, list[float]] = {}
     model_paths = {}
@@ -86,25 +85,11 @@ def run(options: types.SimpleNamespace) -> ChapterResult:
     for api, build in (("sequential", sequential_model), ("functional", functional_model)):
         set_seed(options.seed)
         model = build(loader.image_shape)
-        model.compile(
-            optimizer=keras.optimizers.Adam(learning_rate=options.learning_rate),
-            loss=keras.losses.sparse_categorical_crossentropy,
-            metrics=[keras.metrics.sparse_categorical_accuracy],
-        )
         if options.verbose:
             print(f"{api} API")
-        fitted = model.fit(
-            train_data,
-            train_label,
-            epochs=options.epochs,
-            batch_size=options.batch_size,
-            validation_data=(loader.test_data, loader.test_label),
-            verbose=options.verbose,
-        )
-        for key, values in fitted.history.items():
-            history[f"{api}_{key.replace('sparse_categorical_accuracy', 'accuracy')}"] = [
-                float(v) for v in values
-            ]
+        fitted = compile_and_fit(model, data, options, [keras.metrics.sparse_categorical_accuracy])
+        for key, values in fitted.items():
+            history[f"{api}_{key.replace('sparse_categorical_accuracy', 'accuracy')}"] = values
         _, accuracy = model.evaluate(loader.test_data, loader.test_label, batch_size=500, verbose=0)
         metrics[f"test_accuracy_{api}"] = float(accuracy)
         models[api] = model

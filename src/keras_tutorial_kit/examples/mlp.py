@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import types
 
-from keras_tutorial_kit.examples import _options
-from keras_tutorial_kit.examples._digits import QUICK, QUICK_EPOCHS, run_digits_chapter
+from keras_tutorial_kit.examples._digits import digits_chapter, run_digits_chapter
 from keras_tutorial_kit.examples._result import ChapterResult
 from keras_tutorial_kit.models import MLP
 
-CHAPTER = _options.Chapter(
+CHAPTER = digits_chapter(
     "mlp",
     "Multilayer perceptron: ktk.models.MLP trained on handwritten digits by a custom loop.",
-    _options.digits_options(50, "``mlp.keras``", QUICK),
-    quick={"epochs": QUICK_EPOCHS},
+    50,
 )
 
 
@@ -37,4 +35,4 @@ def run(options: types.SimpleNamespace) -> ChapterResult:
         ValueError: If an argument is out of range.
         OSError: If ``source="mnist"`` and the MNIST file cannot be had.
     """
-    return run_digits_chapter("mlp", lambda num_classes: MLP(num_classes=num_classes), options)
+    return run_digits_chapter(CHAPTER.name, MLP, options)
