@@ -17,6 +17,11 @@ def set_seed(seed: int | None) -> None:
         keras.utils.set_random_seed(seed)
 
 
+def mean_sparse_crossentropy(y_true: Any, y_pred: Any) -> Any:
+    """The batch mean of the sparse categorical cross-entropy: the tutorial's classifier loss."""
+    return keras.ops.mean(keras.losses.sparse_categorical_crossentropy(y_true, y_pred))
+
+
 def progress_bar(target: int, verbose: int, unit_name: str = "step") -> keras.utils.Progbar | None:
     """A ``keras.utils.Progbar`` over ``target`` units when ``verbose``, else ``None``."""
     if not verbose:
@@ -64,10 +69,9 @@ def train_classifier(
         steps_per_epoch = min(steps_per_epoch, max_steps_per_epoch)
     model.build((None, *loader.train_data.shape[1:]))
 
-    def loss_fn(y_true, y_pred):
-        return keras.ops.mean(keras.losses.sparse_categorical_crossentropy(y_true, y_pred))
-
-    step = TrainStep(model, keras.optimizers.Adam(learning_rate=learning_rate), loss_fn)
+    step = TrainStep(
+        model, keras.optimizers.Adam(learning_rate=learning_rate), mean_sparse_crossentropy
+    )
     history: dict[str, list[float]] = {"loss": [], "test_accuracy": []}
     for epoch in range(epochs):
         if verbose:

@@ -16,7 +16,12 @@ from keras_tutorial_kit.examples._outputs import output_path, plot_path
 from keras_tutorial_kit.examples._plots import plot_learning_curves
 from keras_tutorial_kit.examples._result import ChapterResult
 from keras_tutorial_kit.examples._train_step import TrainStep
-from keras_tutorial_kit.examples._training import evaluate_accuracy, progress_bar, set_seed
+from keras_tutorial_kit.examples._training import (
+    evaluate_accuracy,
+    mean_sparse_crossentropy,
+    progress_bar,
+    set_seed,
+)
 
 TRAIN_SPLIT = "train[:80%]"
 TEST_SPLIT = "train[80%:]"
@@ -102,16 +107,13 @@ def run(options: types.SimpleNamespace) -> ChapterResult:
         input_shape=(image_size, image_size, 3), weights=None, classes=len(FLOWERS_CLASSES)
     )
 
-    def loss_fn(y_true, y_pred):
-        return keras.ops.mean(keras.losses.sparse_categorical_crossentropy(y_true, y_pred))
-
     # Compiling MobileNetV2's step takes ~20 s; a quick run's two steps are faster eagerly on
     # TensorFlow. Eager JAX compiles every primitive separately, which is slower still.
     compile_step = not quick or keras.backend.backend() == "jax"
     step = TrainStep(
         model,
         keras.optimizers.Adam(learning_rate=options.learning_rate),
-        loss_fn,
+        mean_sparse_crossentropy,
         compile=compile_step,
     )
     batches = int(train.cardinality())

@@ -20,7 +20,11 @@ from keras_tutorial_kit.examples._outputs import output_path, plot_path
 from keras_tutorial_kit.examples._plots import new_figure
 from keras_tutorial_kit.examples._result import ChapterResult
 from keras_tutorial_kit.examples._train_step import TrainStep
-from keras_tutorial_kit.examples._training import progress_bar, set_seed
+from keras_tutorial_kit.examples._training import (
+    mean_sparse_crossentropy,
+    progress_bar,
+    set_seed,
+)
 from keras_tutorial_kit.models import CharRNN
 from keras_tutorial_kit.samplers import TemperatureSampler
 
@@ -235,10 +239,9 @@ def run(options: types.SimpleNamespace) -> ChapterResult:
     model = CharRNN(vocab_size=corpus.vocab_size, units=options.units)
     model.build((None, seq_length))
 
-    def loss_fn(y_true, y_pred):
-        return keras.ops.mean(keras.losses.sparse_categorical_crossentropy(y_true, y_pred))
-
-    step = TrainStep(model, keras.optimizers.Adam(learning_rate=options.learning_rate), loss_fn)
+    step = TrainStep(
+        model, keras.optimizers.Adam(learning_rate=options.learning_rate), mean_sparse_crossentropy
+    )
     bar = progress_bar(options.num_batches, options.verbose)
     losses = []
     for index in range(options.num_batches):
