@@ -50,6 +50,17 @@ class Option:
         choices: The values a ``"choice"`` option accepts.
         minimum: The smallest value an ``"int"`` option accepts.
         suffix: The file suffix a ``"path"`` option must end with, e.g. ``".png"``.
+
+    Example:
+
+    >>> from keras_tutorial_kit.examples import Option
+    >>> units = Option("units", 256, "Positive integer, the LSTM width.", "int")
+    >>> units.check(128)
+    128
+    >>> units.check(0)
+    Traceback (most recent call last):
+    ...
+    ValueError: `units` must be a positive integer. Received: units=0
     """
 
     name: str
@@ -118,6 +129,13 @@ class Chapter:
         summary: One line saying what the chapter does.
         options: The keyword arguments of its ``run``, in order.
         quick: The option values a ``quick=True`` run uses instead of the given ones.
+
+    Example:
+
+    >>> from keras_tutorial_kit import examples
+    >>> chapter = examples.cnn.CHAPTER
+    >>> chapter.name, [option.name for option in chapter.options][:3], chapter.quick
+    ('cnn', ['epochs', 'batch_size', 'learning_rate'], {'epochs': 2})
     """
 
     name: str
