@@ -10,7 +10,9 @@ import sys
 import keras
 import pytest
 
+import keras_tutorial_kit as ktk
 from keras_tutorial_kit import cli
+from keras_tutorial_kit._native_logs import NATIVE_LOG_LINE, quiet_native_logs
 from keras_tutorial_kit.examples import CHAPTERS
 
 
@@ -45,11 +47,12 @@ def test_every_chapter_option_is_a_run_argument():
     for name, module in CHAPTERS.items():
         args = vars(parser.parse_args(["run", name]))
         assert args.pop("command") == "run" and args.pop("chapter") == name
+        assert args.pop("native_logs") is False  # the command line's own --verbose
         parameters = inspect.signature(module.run).parameters
         assert set(args) == set(parameters), name
-        assert args["verbose"] == 1 and args["output_dir"] == os.path.join("out", name)
+        assert args["output_dir"] == os.path.join("out", name)
         for key, value in args.items():
-            if key not in ("verbose", "output_dir"):
+            if key != "output_dir":
                 assert value == parameters[key].default, (name, key)
 
 
@@ -106,11 +109,12 @@ def test_rnn_then_generate(tmp_path, capsys):
     assert _run(capsys, *generate)[1] == out  # the same seed writes the same text
     status, _, err = _run(capsys, "generate", "--model", model, "--prompt", "\u2603")
     assert status == 2 and "prompt" in err
-    status, _, err = _run(capsys, "generate", "--model", model, "--top-p", "1.5")
-    assert status == 2 and "--top-p" in err
+    for option, value in (("--top-p", "1.5"), ("--temperature", "-1"), ("--length", "0")):
+        status, _, err = _run(capsys, "generate", "--model", model, option, value)
+        assert status == 2 and option.lstrip("-").replace("-", "_") in err, (option, err)
     (tmp_path / "rnn.chars.json").unlink()
     status, _, err = _run(capsys, "generate", "--model", model)
-    assert status == 2 and "--vocab" in err
+    assert status == 2 and "No characters file" in err
 
 
 @pytest.mark.parametrize(
@@ -128,13 +132,16 @@ def test_rnn_then_generate(tmp_path, capsys):
         (["run", "cnn", "--source", "cifar10"], "invalid choice"),
         (["run", "cnn", "--text", "a.txt"], "unrecognized arguments"),
         (["run", "cnn", "--plot", "curves.jpg"], "`plot` must be a path ending in .png"),
+        (["run", "cnn", "--quick", "--epochs", "0"], "positive integer"),
         (["run", "mlp", "--source", "mnist", "--mnist-path", "missing.npz"], "No MNIST file"),
+        (["run", "rnn", "--text-path", "missing.txt"], "No text file"),
         (["run", "rnn", "--text", "missing.txt"], "No text file"),
-        (["run", "flowers", "--image-size", "16"], "`image_size` must be at least 32"),
+        (["run", "flowers", "--image-size", "16"], "`image_size` must be an integer >= 32"),
         (["generate"], "--model"),
         (["generate", "--model", "missing.keras"], "No model file"),
-        (["generate", "--model", "m.keras", "--temperature", "-1"], "number >= 0"),
-        (["generate", "--model", "m.keras", "--length", "0"], "positive integer"),
+        (["export", "--model", "missing.keras", "--format", "onnx", "--output", "x"], "No model"),
+        (["export", "--model", "m.keras", "--format", "tflite", "--output", "x"], "invalid choice"),
+        (["export", "--model", "m.keras", "--format", "onnx"], "--output"),
     ],
 )
 def test_bad_options_exit_2_with_a_message(argv, message, capsys, tmp_path, monkeypatch):
@@ -152,7 +159,7 @@ def test_unavailable_data_exits_1_with_advice(capsys, monkeypatch, tmp_path):
     monkeypatch.setattr(keras.utils, "get_file", offline)
     status, _, err = _run(capsys, "run", "mlp", "--source", "mnist", "--output-dir", str(tmp_path))
     assert status == 1
-    assert "--mnist-path" in err and "Traceback" not in err
+    assert "mnist.npz" in err and "Traceback" not in err
     status, _, err = _run(capsys, "run", "flowers", "--no-download", "--data-dir", str(tmp_path))
     assert status == 1 and "not prepared" in err
 
@@ -160,11 +167,12 @@ def test_unavailable_data_exits_1_with_advice(capsys, monkeypatch, tmp_path):
 def test_help_exits_0(capsys):
     status, out, _ = _run(capsys, "run", "rnn", "--help")
     assert status == 0
-    assert "--text PATH" in out and "--quick" in out and "--plot PATH" in out
+    assert "--text-path PATH" in out and "--quick" in out and "--plot PATH" in out
+    assert "--text " not in out  # the deprecated spelling works but is not advertised
 
 
-def test_module_entry_point_reports_errors_without_traceback():
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+def test_module_entry_point_is_quiet_and_reports_errors_without_traceback():
+    env = {key: value for key, value in os.environ.items() if not key.startswith("TF_CPP")}
     process = subprocess.run(
         [sys.executable, "-m", "keras_tutorial_kit", "run", "cnn", "--batch-size", "0"],
         capture_output=True,
@@ -174,3 +182,63 @@ def test_module_entry_point_reports_errors_without_traceback():
     )
     assert process.returncode == 2
     assert "positive integer" in process.stderr and "Traceback" not in process.stderr
+    native = [line for line in process.stderr.splitlines() if NATIVE_LOG_LINE.match(line.encode())]
+    if native and _package_imports_subpackages_eagerly():
+        pytest.xfail(
+            "TensorFlow prints these lines while keras_tutorial_kit/__init__.py imports it, "
+            f"before the command line starts: {native[:2]}"
+        )
+    assert not native, native
+
+
+def _package_imports_subpackages_eagerly() -> bool:
+    import keras_tutorial_kit
+
+    return "from keras_tutorial_kit import data" in inspect.getsource(keras_tutorial_kit)
+
+
+def test_quiet_native_logs_drops_only_native_log_lines(capfd):
+    with quiet_native_logs():
+        os.write(2, b"I0000 00:00:1796176983.243667   11526 port.cc:153] oneDNN custom ops\n")
+        os.write(2, b"WARNING: All log messages before absl::InitializeLog() is called are\n")
+        os.write(2, b"a real warning\n")
+        os.write(1, b"stdout is untouched\n")
+    out, err = capfd.readouterr()
+    assert err == "a real warning\n"
+    assert out == "stdout is untouched\n"
+
+
+def test_verbose_keeps_native_log_lines(capfd, monkeypatch):
+    def fake_list(args):
+        os.write(2, b"I0000 00:00:1796176983.243667   11526 port.cc:153] oneDNN custom ops\n")
+        return 0
+
+    monkeypatch.setattr(cli, "_list_chapters", fake_list)
+    assert cli.main(["list", "--verbose"]) == 0
+    assert "port.cc:153" in capfd.readouterr().err
+    assert cli.main(["list"]) == 0
+    assert capfd.readouterr().err == ""
+
+
+def test_export_prints_the_check(tmp_path, capsys):
+    format = "onnx" if keras.backend.backend() != "jax" else "saved_model"
+    if format == "onnx":
+        pytest.importorskip("onnxruntime")
+    keras.utils.set_random_seed(0)
+    model = ktk.models.MLP(hidden_units=(8,))
+    model.build((None, 4))
+    model.save(tmp_path / "mlp.keras")
+    status, out, err = _run(
+        capsys,
+        "export",
+        "--model",
+        str(tmp_path / "mlp.keras"),
+        "--format",
+        format,
+        "--output",
+        str(tmp_path / "out"),
+    )
+    assert status == 0, err
+    assert f"exported ({format})" in out
+    difference = float(next(line.split()[-1] for line in out.splitlines() if "max abs" in line))
+    assert 0.0 <= difference <= 1e-5

@@ -1,174 +1,113 @@
-"""``keras-tutorial-kit``: run the tutorial's chapters and generate text from a terminal.
+"""``keras-tutorial-kit``: run the tutorial's chapters, generate text and export models from a terminal.
 
 ``keras-tutorial-kit list`` shows the chapters, ``keras-tutorial-kit run <chapter>
 [options]`` runs one (``--quick`` for a seconds-long version, ``--plot out.png`` for
 a picture of its learning curve), ``keras-tutorial-kit generate --model rnn.keras``
-writes text with a model saved by ``run rnn``. Every chapter's options are the
-keyword arguments of its ``ktk.examples.<chapter>.run`` function. Bad options
-print a message and exit with status 2; a data set that cannot be had exits with
-status 1.
+writes text with a model saved by ``run rnn``, ``keras-tutorial-kit export --model
+cnn.keras --format onnx --output DIR`` exports a model and checks the artifact. The
+options of ``run <chapter>`` are made from the chapter's declaration
+(``ktk.examples.<chapter>.CHAPTER``); every command calls ``ktk.examples``. The
+command line is quiet: TensorFlow's C++ log lines are dropped unless ``--verbose``.
+Bad options print a message and exit with status 2; a data set or package that
+cannot be had exits with status 1.
 """
 
 from __future__ import annotations
 
 import argparse
-import inspect
-import math
+import contextlib
 import os
-import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
+
+from keras_tutorial_kit._native_logs import quiet_native_logs
 
 PROG = "keras-tutorial-kit"
 EXIT_USAGE = 2
 EXIT_FAILURE = 1
+METAVARS = {"int": "N", "seed": "N", "number": "X", "path": "PATH", "choice": None}
 
 
-def _int_at_least(minimum: int) -> Callable[[str], int]:
-    """An argparse ``type`` accepting integers >= ``minimum``."""
-    expected = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
-        return value
-
-    return parse
-
-
-_positive_int = _int_at_least(1)
-_non_negative_int = _int_at_least(0)
-
-
-def _float_at_least(minimum: float, inclusive: bool) -> Callable[[str], float]:
-    relation = ">=" if inclusive else ">"
-
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"expected a number {relation} {minimum:g}, got {text!r}"
-            ) from None
-        if not math.isfinite(value) or value < minimum or (value == minimum and not inclusive):
-            raise argparse.ArgumentTypeError(
-                f"expected a number {relation} {minimum:g}, got {text!r}"
-            )
-        return value
-
-    return parse
-
-
-def _argument_help(function: Callable[..., Any]) -> dict[str, str]:
-    """Each argument's description from a Google-style docstring's ``Args:`` section."""
-    doc = inspect.getdoc(function) or ""
-    match = re.search(r"^Args:\n(.*?)(?:\n\S|\Z)", doc, flags=re.S | re.M)
-    helps: dict[str, str] = {}
-    if not match:
-        return helps
-    name = None
-    for line in match.group(1).splitlines():
-        entry = re.match(r"^    (\w+): (.*)$", line)
-        if entry:
-            name = entry.group(1)
-            helps[name] = entry.group(2).strip()
-        elif name is not None and line.strip():
-            helps[name] += " " + line.strip()
+def _help(option: Any) -> str:
     # argparse formats help with %: escape it; drop reST markup.
-    return {k: v.replace("``", "").replace("%", "%%") for k, v in helps.items()}
+    text = option.help.replace("``", "").replace(":func:", "").replace("`", "")
+    return text.replace("%", "%%")
 
 
-def _add_chapter_options(
-    parser: argparse.ArgumentParser, chapter: str, function: Callable[..., Any]
-) -> None:
-    """One option per keyword argument of the chapter's ``run`` function."""
-    helps = _argument_help(function)
-    for name, parameter in inspect.signature(function).parameters.items():
-        default = parameter.default
-        annotation = str(parameter.annotation)
-        option = "--" + name.replace("_", "-")
-        help_text = helps.get(name, "")
-        if name == "verbose":
-            parser.add_argument(
-                "--quiet",
-                dest="verbose",
-                action="store_const",
-                const=0,
-                default=1,
-                help="no progress bars",
-            )
-        elif name == "quick":
-            parser.add_argument("--quick", action="store_true", help=help_text)
-        elif annotation == "bool":
-            if default is True:
-                parser.add_argument(
-                    f"--no-{name.replace('_', '-')}",
-                    dest=name,
-                    action="store_false",
-                    help=f"turn off: {help_text}",
-                )
-            else:
-                parser.add_argument(option, action="store_true", help=help_text)
-        elif name == "output_dir":
-            parser.add_argument(
-                option,
-                metavar="DIR",
-                default=os.path.join("out", chapter),
-                help=f"{help_text} (default: %(default)s)",
-            )
-        elif name == "source":
-            from keras_tutorial_kit.data.mnist_loader import SOURCES
+def _parse_with(option: Any) -> Any:
+    """An argparse ``type``: the text as a number, then the chapter's own check of it."""
 
-            parser.add_argument(
-                option, choices=SOURCES, default=default, help=f"{help_text} (default: %(default)s)"
-            )
-        elif name == "seed":
-            parser.add_argument(
-                option,
-                type=_non_negative_int,
-                metavar="N",
-                default=default,
-                help=f"{help_text} (default: %(default)s)",
-            )
-        elif annotation.startswith("int"):
-            parser.add_argument(
-                option,
-                type=_positive_int,
-                metavar="N",
-                default=default,
-                help=f"{help_text} (default: %(default)s)",
-            )
-        elif annotation.startswith("float"):
-            parser.add_argument(
-                option,
-                type=_float_at_least(0.0, inclusive=False),
-                metavar="X",
-                default=default,
-                help=f"{help_text} (default: %(default)s)",
-            )
-        else:
-            parser.add_argument(option, metavar="PATH", default=default, help=help_text)
+    def parse(text: str) -> Any:
+        value: Any = text
+        for convert in (int, float) if option.kind == "number" else (int,):
+            try:
+                value = convert(text)
+                break
+            except ValueError:
+                continue
+        try:
+            return option.check(value)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    return parse
+
+
+def _add_option(parser: argparse.ArgumentParser, option: Any, chapter: str) -> None:
+    flag = "--" + option.name.replace("_", "-")
+    if option.kind == "verbose":
+        parser.add_argument(
+            "--quiet",
+            dest=option.name,
+            action="store_const",
+            const=0,
+            default=option.default,
+            help="no progress bars",
+        )
+    elif option.kind == "flag" and option.default:
+        parser.add_argument(
+            f"--no-{option.name.replace('_', '-')}",
+            dest=option.name,
+            action="store_false",
+            help=f"turn off: {_help(option)}",
+        )
+    elif option.kind == "flag":
+        parser.add_argument(flag, action="store_true", help=_help(option))
+    else:
+        default = os.path.join("out", chapter) if option.name == "output_dir" else option.default
+        parser.add_argument(
+            flag,
+            dest=option.name,
+            default=default,
+            choices=option.choices or None,
+            type=_parse_with(option) if option.kind in ("int", "seed", "number") else None,
+            metavar="DIR" if option.name.endswith("_dir") else METAVARS[option.kind],
+            help=f"{_help(option)} (default: %(default)s)",
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``keras-tutorial-kit`` command."""
     from keras_tutorial_kit._version import __version__
-    from keras_tutorial_kit.examples import CHAPTERS
+    from keras_tutorial_kit.examples import CHAPTERS, export
 
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="The chapters of the TensorFlow 2 tutorial (tf.wiki), run with keras-tutorial-kit.",
-        epilog=f"Examples: {PROG} run cnn    {PROG} run rnn --quick --plot rnn.png    "
-        f"{PROG} generate --model out/rnn/rnn.keras --temperature 0.5 --length 200",
+        epilog=f"examples:\n  {PROG} run cnn\n  {PROG} run rnn --quick --plot rnn.png\n"
+        f"  {PROG} generate --model out/rnn/rnn.keras --temperature 0.5 --length 200\n"
+        f"  {PROG} export --model out/cnn/cnn.keras --format onnx --output out/export",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument(
+        "--verbose",
+        dest="native_logs",
+        action="store_true",
+        help="show TensorFlow's C++ log lines (hidden by default); accepted after the command too",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-
     commands.add_parser("list", help="list the chapters", description="List the chapters.")
 
     run = commands.add_parser(
@@ -178,161 +117,121 @@ def build_parser() -> argparse.ArgumentParser:
         dest="chapter", metavar="CHAPTER", required=True, help=", ".join(CHAPTERS)
     )
     for name, module in CHAPTERS.items():
-        summary = _summary(module)
+        chapter = module.CHAPTER
         aliases = [name.replace("_", "-")] if "_" in name else []
         sub = chapters.add_parser(
-            name,
-            aliases=aliases,
-            help=summary,
-            description=summary + "\n\n" + _run_doc(module),
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            name, aliases=aliases, help=chapter.summary, description=chapter.summary
         )
         sub.set_defaults(chapter=name)
-        _add_chapter_options(sub, name, module.run)
+        for option in chapter.options:
+            _add_option(sub, option, name)
+        for old in getattr(module.run, "__renamed_arguments__", {}):
+            sub.add_argument(
+                "--" + old.replace("_", "-"),
+                dest=old,
+                default=argparse.SUPPRESS,
+                help=argparse.SUPPRESS,  # deprecated: works until `removed_in`, not advertised
+            )
 
     generate = commands.add_parser(
         "generate",
         help="write text with a model saved by `run rnn`",
         description="Write text with a CharRNN saved by `run rnn` (it reads <model>.chars.json next to it).",
     )
-    generate.add_argument(
-        "--model", required=True, metavar="PATH", help="the .keras file written by `run rnn`"
+    add = generate.add_argument
+    add("--model", required=True, metavar="PATH", help="the .keras file written by `run rnn`")
+    add("--vocab", metavar="PATH", help="the characters file (default: <model>.chars.json)")
+    add("--temperature", type=float, default=0.5, metavar="T", help="0 is greedy (default: 0.5)")
+    add("--length", type=int, default=400, metavar="N", help="characters to write (default: 400)")
+    add("--prompt", metavar="TEXT", help="text to continue (default: a newline)")
+    add("--top-k", type=int, metavar="K", help="sample among the K likeliest")
+    add("--top-p", type=float, metavar="P", help="sample among the likeliest covering P (<= 1)")
+    add("--seed", type=int, metavar="N", help="random seed")
+
+    exporter = commands.add_parser(
+        "export",
+        help="export a saved model to ONNX or a SavedModel, and check it",
+        description="Export a .keras model with model.export, run the artifact outside Keras "
+        "(onnxruntime, tf.saved_model.load) on random inputs and print its largest "
+        "difference from the model.",
     )
-    generate.add_argument(
-        "--vocab",
-        metavar="PATH",
-        default=None,
-        help="the characters file (default: <model stem>.chars.json next to the model)",
-    )
-    generate.add_argument(
-        "--temperature",
-        type=_float_at_least(0.0, inclusive=True),
-        default=0.5,
-        metavar="T",
-        help="sampling temperature (diversity); 0 is greedy (default: %(default)s)",
-    )
-    generate.add_argument(
-        "--length",
-        type=_positive_int,
-        default=400,
-        metavar="N",
-        help="characters to write (default: %(default)s)",
-    )
-    generate.add_argument(
-        "--prompt",
-        default=None,
-        metavar="TEXT",
-        help="text to continue (default: a newline, or the first known character)",
-    )
-    generate.add_argument(
-        "--top-k",
-        type=_positive_int,
-        default=None,
-        metavar="K",
-        help="sample among the K likeliest",
-    )
-    generate.add_argument(
-        "--top-p",
-        type=_float_at_least(0.0, inclusive=False),
-        default=None,
-        metavar="P",
-        help="nucleus sampling: the likeliest characters covering probability P (<= 1)",
-    )
-    generate.add_argument(
-        "--seed", type=_non_negative_int, default=None, metavar="N", help="random seed"
-    )
+    add = exporter.add_argument
+    add("--model", required=True, metavar="PATH", help="a .keras file, e.g. out/cnn/cnn.keras")
+    add("--format", required=True, choices=tuple(export.FORMATS), help="the artifact's format")
+    add("--output", required=True, metavar="DIR", help="the folder to write the artifact into")
+    add("--seed", type=int, default=0, metavar="N", help="seeds the check's inputs (default: 0)")
     return parser
-
-
-def _summary(module: Any) -> str:
-    """The first line of a chapter module's docstring, without reST markup."""
-    return (module.__doc__ or module.__name__).strip().splitlines()[0].replace("``", "")
-
-
-def _run_doc(module: Any) -> str:
-    doc = inspect.getdoc(module.run) or ""
-    paragraphs = doc.split("\n\n")
-    text = paragraphs[1] if len(paragraphs) > 1 and not paragraphs[1].startswith("Args:") else ""
-    return text.replace("``", "")
-
-
-def _list_chapters() -> int:
-    from keras_tutorial_kit.examples import CHAPTERS
-
-    width = max(map(len, CHAPTERS))
-    for name, module in CHAPTERS.items():
-        print(f"{name:<{width}}  {_summary(module)}")
-    return 0
 
 
 def _run_chapter(args: argparse.Namespace) -> int:
     from keras_tutorial_kit.examples import CHAPTERS
 
-    function = CHAPTERS[args.chapter].run
-    kwargs = {name: getattr(args, name) for name in inspect.signature(function).parameters}
-    result = function(**kwargs)
-    print(result.summary())
+    module = CHAPTERS[args.chapter]
+    kwargs = {option.name: getattr(args, option.name) for option in module.CHAPTER.options}
+    for old, (new, _) in getattr(module.run, "__renamed_arguments__", {}).items():
+        if hasattr(args, old):
+            kwargs.pop(new)
+            kwargs[old] = getattr(args, old)
+    print(module.run(**kwargs).summary())
     return 0
 
 
 def _generate(args: argparse.Namespace) -> int:
-    import keras
+    from keras_tutorial_kit.examples import rnn
 
-    from keras_tutorial_kit.examples.rnn import generate_text, load_vocabulary, vocabulary_path
-    from keras_tutorial_kit.models import CharRNN
-
-    if not os.path.isfile(args.model):
-        raise FileNotFoundError(f"No model file at --model. Received: --model {args.model!r}")
-    vocab = args.vocab if args.vocab is not None else vocabulary_path(args.model)
-    if not os.path.isfile(vocab):
-        raise FileNotFoundError(
-            f"No characters file {os.fspath(vocab)!r} for the model: `run rnn` writes it next to the "
-            "model; pass another with --vocab."
-        )
-    if args.top_p is not None and args.top_p > 1:
-        raise ValueError(f"--top-p must be in (0, 1]. Received: --top-p {args.top_p}")
-    chars = load_vocabulary(vocab)
-    model = keras.saving.load_model(args.model)
-    if not isinstance(model, CharRNN) or model.vocab_size != len(chars):
-        raise ValueError(
-            f"--model must be a CharRNN over the {len(chars)} characters of {os.fspath(vocab)!r}. "
-            f"Received: {type(model).__name__}"
-            + (f" over {model.vocab_size} characters" if isinstance(model, CharRNN) else "")
-        )
-    prompt = args.prompt if args.prompt is not None else ("\n" if "\n" in chars else chars[0])
-    text = generate_text(
+    model, chars = rnn.load_generator(args.model, args.vocab)
+    text = rnn.generate_text(
         model,
         chars,
-        prompt,
+        args.prompt,
         args.length,
         args.temperature,
         seed=args.seed,
         top_k=args.top_k,
         top_p=args.top_p,
     )
-    print(prompt + text)
+    print((args.prompt or "") + text)
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from keras_tutorial_kit.examples import export
+
+    print(export.export_model(args.model, args.output, args.format, seed=args.seed).summary())
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the command line with ``argv`` (``sys.argv[1:]`` when ``None``); returns the exit status."""
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exit_:  # --help, --version, or an argparse error (status 2)
-        return exit_.code if isinstance(exit_.code, int) else 0
-    try:
-        if args.command == "list":
-            return _list_chapters()
-        if args.command == "run":
-            return _run_chapter(args)
-        return _generate(args)
-    except (ValueError, FileNotFoundError, IsADirectoryError) as error:
-        print(f"{PROG} {args.command}: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except (OSError, ImportError) as error:
-        print(f"{PROG} {args.command}: error: {error}", file=sys.stderr)
-        return EXIT_FAILURE
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
+    argv = list(sys.argv[1:] if argv is None else argv)
+    verbose = "--verbose" in argv  # accepted anywhere, not only before the command
+    argv = [arg for arg in argv if arg != "--verbose"]
+    quiet = contextlib.nullcontext() if verbose else quiet_native_logs()
+    with quiet:
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exit_:  # --help, --version, or an argparse error (status 2)
+            return exit_.code if isinstance(exit_.code, int) else 0
+        commands = {"list": _list_chapters, "run": _run_chapter}
+        commands.update(generate=_generate, export=_export)
+        try:
+            return commands[args.command](args)
+        except (ValueError, FileNotFoundError, IsADirectoryError) as error:
+            print(f"{PROG} {args.command}: error: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        except (OSError, ImportError) as error:
+            print(f"{PROG} {args.command}: error: {error}", file=sys.stderr)
+            return EXIT_FAILURE
+        except KeyboardInterrupt:
+            print(f"{PROG}: interrupted", file=sys.stderr)
+            return 130
+
+
+def _list_chapters(args: argparse.Namespace) -> int:
+    from keras_tutorial_kit.examples import CHAPTERS
+
+    width = max(map(len, CHAPTERS))
+    for name, module in CHAPTERS.items():
+        print(f"{name:<{width}}  {module.CHAPTER.summary}")
+    return 0

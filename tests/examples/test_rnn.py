@@ -40,12 +40,20 @@ def test_quick_run_writes_at_four_diversities(tmp_path, assert_png):
         atol=1e-6,
     )
     assert "diversity 0.2" in result.summary()
+    loaded, loaded_chars = rnn.load_generator(result.model_path)
+    assert loaded_chars == chars and loaded.vocab_size == len(chars)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(loaded(ids)),
+        keras.ops.convert_to_numpy(result.model(ids)),
+        rtol=1e-5,
+        atol=1e-6,
+    )
 
 
 def test_learns_any_text_file(tmp_path):
     path = tmp_path / "song.txt"
     path.write_text("la la la, do re mi. " * 50, encoding="utf-8")
-    result = rnn.run(text=path, quick=True, verbose=0)
+    result = rnn.run(text_path=path, quick=True, verbose=0)
     assert result.metrics["vocab_size"] == len(set("la la la, do re mi. "))
     assert result.extras["corpus"] == str(path)
     # 20 steps on a tiny alphabet: the loss falls well below log(vocab_size).
@@ -79,12 +87,12 @@ def test_vocabulary_round_trip_and_bad_files(tmp_path):
 
 
 def test_rejects_bad_arguments(tmp_path):
-    with pytest.raises(FileNotFoundError, match="`text`"):
-        rnn.run(text=tmp_path / "missing.txt", verbose=0)
+    with pytest.raises(FileNotFoundError, match="`text_path`"):
+        rnn.run(text_path=tmp_path / "missing.txt", verbose=0)
     short = tmp_path / "short.txt"
     short.write_text("tiny", encoding="utf-8")
     with pytest.raises(ValueError, match="seq_length"):
-        rnn.run(text=short, verbose=0)
+        rnn.run(text_path=short, verbose=0)
     with pytest.raises(ValueError, match="`units`"):
         rnn.run(units=0, verbose=0)
     corpus = ktk.data.CharCorpus("abc")
@@ -93,3 +101,25 @@ def test_rejects_bad_arguments(tmp_path):
         rnn.generate_text(model, corpus.chars, "abz", 5, temperature=1.0)
     with pytest.raises(ValueError, match="temperature"):
         rnn.generate_text(model, corpus.chars, "ab", 5, temperature=-1.0)
+
+
+def test_load_generator_rejects_missing_or_foreign_files(tmp_path):
+    with pytest.raises(FileNotFoundError, match="`model_path`"):
+        rnn.load_generator(tmp_path / "missing.keras")
+    mlp = ktk.models.MLP(hidden_units=(4,))
+    mlp.build((None, 3))
+    mlp.save(tmp_path / "mlp.keras")
+    with pytest.raises(FileNotFoundError, match="`vocabulary`"):
+        rnn.load_generator(tmp_path / "mlp.keras")
+    rnn.save_vocabulary(ktk.data.CharCorpus("abc"), tmp_path / "mlp.keras")
+    with pytest.raises(ValueError, match="CharRNN"):
+        rnn.load_generator(tmp_path / "mlp.keras")
+
+
+def test_generate_text_without_prompt_starts_from_a_newline():
+    corpus = ktk.data.CharCorpus("\tab\nab\n")
+    assert corpus.chars[0] == "\t"  # the newline is not the first character
+    keras.utils.set_random_seed(0)
+    model = ktk.models.CharRNN(vocab_size=corpus.vocab_size, units=4)
+    greedy = rnn.generate_text(model, corpus.chars, None, 5, temperature=0.0)
+    assert greedy == rnn.generate_text(model, corpus.chars, "\n", 5, temperature=0.0)

@@ -191,7 +191,7 @@ def _load_mnist(path: str | os.PathLike[str] | None) -> tuple[tuple[np.ndarray, 
                 "MNIST is not in Keras' cache (~/.keras/datasets/mnist.npz) and could not be "
                 f"downloaded from {MNIST_ORIGIN} ({type(error).__name__}: {error}). Download that "
                 "file on a machine with internet access and pass it with "
-                "MNISTLoader(path='mnist.npz') (command line: --mnist-path mnist.npz), or put it "
+                "MNISTLoader(path='mnist.npz'), or put it "
                 'in ~/.keras/datasets/, or use source="digits", which works offline.'
             ) from error
     elif not os.path.isfile(path):

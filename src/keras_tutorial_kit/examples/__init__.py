@@ -24,13 +24,15 @@ from keras_tutorial_kit.examples import (
     cnn,
     custom_components,
     dqn,
+    export,
     flowers,
     keras_pipeline,
     linear_regression,
     mlp,
     rnn,
 )
-from keras_tutorial_kit.examples._common import ChapterResult
+from keras_tutorial_kit.examples._options import Chapter, Option
+from keras_tutorial_kit.examples._result import ChapterResult
 
 #: Chapter name -> module, in the tutorial's order.
 CHAPTERS: dict[str, ModuleType] = {
@@ -58,10 +60,13 @@ def run_chapter(name: str, **kwargs: Any) -> ChapterResult:
 
 __all__ = [
     "CHAPTERS",
+    "Chapter",
     "ChapterResult",
+    "Option",
     "cnn",
     "custom_components",
     "dqn",
+    "export",
     "flowers",
     "keras_pipeline",
     "linear_regression",

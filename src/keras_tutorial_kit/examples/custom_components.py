@@ -3,31 +3,28 @@
 from __future__ import annotations
 
 import os
+import tempfile
+import types
 
 import keras
 import numpy as np
 
-from keras_tutorial_kit._validation import (
-    check_bool,
-    check_positive_int,
-    check_positive_number,
-    check_seed,
+from keras_tutorial_kit.examples import _options
+from keras_tutorial_kit.examples._digits import (
+    QUICK_EPOCHS,
+    QUICK_TRAIN_DATA,
+    compile_and_fit,
+    load_training_digits,
 )
-from keras_tutorial_kit.data import MNISTLoader
-from keras_tutorial_kit.examples._common import (
-    ChapterResult,
-    output_path,
-    plot_learning_curves,
-    plot_path,
-    set_seed,
-)
+from keras_tutorial_kit.examples._outputs import output_path, plot_path
+from keras_tutorial_kit.examples._plots import plot_learning_curves
+from keras_tutorial_kit.examples._result import ChapterResult
+from keras_tutorial_kit.examples._training import set_seed
 from keras_tutorial_kit.examples.linear_regression import normalized_data
 from keras_tutorial_kit.layers import LinearLayer
 from keras_tutorial_kit.losses import MeanSquaredError
 from keras_tutorial_kit.metrics import SparseCategoricalAccuracy
 
-QUICK_EPOCHS = 2
-QUICK_TRAIN_DATA = 200
 REGRESSION_STEPS = 300
 REGRESSION_LEARNING_RATE = 0.5
 
@@ -47,18 +44,22 @@ def classifier(input_shape: tuple[int, ...], num_classes: int = 10) -> keras.Seq
     )
 
 
-def run(
-    epochs: int = 50,
-    batch_size: int = 50,
-    learning_rate: float = 1e-3,
-    source: str = "digits",
-    mnist_path: str | os.PathLike[str] | None = None,
-    seed: int | None = 0,
-    output_dir: str | os.PathLike[str] | None = None,
-    plot: str | os.PathLike[str] | None = None,
-    quick: bool = False,
-    verbose: int = 1,
-) -> ChapterResult:
+CHAPTER = _options.Chapter(
+    "custom_components",
+    "Custom layers, losses and metrics: LinearLayer, MeanSquaredError and "
+    "SparseCategoricalAccuracy at work.",
+    _options.digits_options(
+        50,
+        "``custom_components.keras`` (without it the reload check uses a temporary folder)",
+        f"the classifier trains {QUICK_EPOCHS} epochs on {QUICK_TRAIN_DATA} training images "
+        "(the regression part is unchanged).",
+    ),
+    quick={"epochs": QUICK_EPOCHS},
+)
+
+
+@CHAPTER.runner
+def run(options: types.SimpleNamespace) -> ChapterResult:
     """Trains models built from the kit's custom components and checks them against Keras.
 
     The tutorial's "Custom layers, losses and metrics" section, in two parts:
@@ -74,20 +75,6 @@ def run(
        rate 0.5): the line equals the least-squares line of ``numpy.polyfit``,
        and the loss equals ``keras.losses.MeanSquaredError``.
 
-    Args:
-        epochs: Positive integer, the classifier's number of epochs.
-        batch_size: Positive integer, the classifier's batch size.
-        learning_rate: Adam's learning rate for the classifier.
-        source: ``"digits"`` (offline) or ``"mnist"`` (see ``ktk.data.MNISTLoader``).
-        mnist_path: A local ``mnist.npz`` for ``source="mnist"``.
-        seed: Seeds the weights and the shuffling; ``None`` for fresh randomness.
-        output_dir: Folder for ``custom_components.keras``; nothing is saved
-            (and the reload check uses a temporary folder) when ``None``.
-        plot: A ``.png`` path for the classifier's learning curves.
-        quick: A seconds-long run: the classifier trains 2 epochs on 200
-            training images (the regression part is unchanged).
-        verbose: 0 for silence, 1 for ``fit``'s progress bars, 2 for one line per epoch.
-
     Returns:
         A ``ChapterResult`` with ``metrics``: ``test_accuracy`` (the kit's
         metric), ``test_accuracy_keras`` (Keras' metric),
@@ -98,43 +85,23 @@ def run(
         ValueError: If an argument is out of range.
         OSError: If ``source="mnist"`` and the MNIST file cannot be had.
     """
-    epochs = QUICK_EPOCHS if check_bool("quick", quick) else check_positive_int("epochs", epochs)
-    batch_size = check_positive_int("batch_size", batch_size)
-    learning_rate = check_positive_number("learning_rate", learning_rate)
-    seed = check_seed("seed", seed)
-    png = plot_path(plot)
-    loader = MNISTLoader(source=source, path=mnist_path, seed=seed)
-    train_data, train_label = loader.train_data, loader.train_label
-    if quick:
-        train_data, train_label = train_data[:QUICK_TRAIN_DATA], train_label[:QUICK_TRAIN_DATA]
+    png = plot_path(options.plot)
+    data = load_training_digits(options)
+    loader = data[0]
 
-    set_seed(seed)
+    set_seed(options.seed)
     model = classifier(loader.image_shape)
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-        loss="sparse_categorical_crossentropy",
-        metrics=[
-            SparseCategoricalAccuracy(name="ktk_accuracy"),
-            keras.metrics.SparseCategoricalAccuracy(name="keras_accuracy"),
-        ],
-    )
-    fitted = model.fit(
-        train_data,
-        train_label,
-        epochs=epochs,
-        batch_size=batch_size,
-        validation_data=(loader.test_data, loader.test_label),
-        verbose=verbose,
-    )
-    history = {key: [float(v) for v in values] for key, values in fitted.history.items()}
+    metrics = [
+        SparseCategoricalAccuracy(name="ktk_accuracy"),
+        keras.metrics.SparseCategoricalAccuracy(name="keras_accuracy"),
+    ]
+    history = compile_and_fit(model, data, options, metrics)
     scores = model.evaluate(
         loader.test_data, loader.test_label, batch_size=500, verbose=0, return_dict=True
     )
 
-    model_path = output_path(output_dir, "custom_components.keras")
+    model_path = output_path(options.output_dir, "custom_components.keras")
     if model_path is None:
-        import tempfile
-
         with tempfile.TemporaryDirectory() as folder:
             reload_difference = _reload_difference(
                 model, os.path.join(folder, "model.keras"), loader.test_data
@@ -142,7 +109,7 @@ def run(
     else:
         reload_difference = _reload_difference(model, model_path, loader.test_data)
 
-    regression = _fit_regression(seed, steps=REGRESSION_STEPS)
+    regression = _fit_regression(options.seed, steps=REGRESSION_STEPS)
     metrics = {
         "test_accuracy": float(scores["ktk_accuracy"]),
         "test_accuracy_keras": float(scores["keras_accuracy"]),

@@ -2,33 +2,45 @@
 
 from __future__ import annotations
 
-import os
+import types
 from typing import Any
 
-from keras_tutorial_kit._validation import (
-    check_bool,
-    check_positive_int,
-    check_seed,
-)
-from keras_tutorial_kit.examples._common import (
-    ChapterResult,
-    output_path,
-    plot_path,
-)
+from keras_tutorial_kit.examples import _options
+from keras_tutorial_kit.examples._options import Option
+from keras_tutorial_kit.examples._outputs import output_path, plot_path
+from keras_tutorial_kit.examples._result import ChapterResult
 
 QUICK_TIMESTEPS = 1_500
 QUICK_EVAL_INTERVAL = 1_000
 
 
-def run(
-    total_timesteps: int = 100_000,
-    eval_interval: int = 2_500,
-    seed: int | None = 0,
-    output_dir: str | os.PathLike[str] | None = None,
-    plot: str | os.PathLike[str] | None = None,
-    quick: bool = False,
-    verbose: int = 1,
-) -> ChapterResult:
+CHAPTER = _options.Chapter(
+    "dqn",
+    "Deep reinforcement learning: ktk.rl.DQNAgent learns gymnasium's CartPole-v1.",
+    (
+        Option(
+            "total_timesteps",
+            100_000,
+            "Positive integer, the most environment steps to train.",
+            "int",
+        ),
+        Option(
+            "eval_interval", 2_500, "Positive integer, training steps between evaluations.", "int"
+        ),
+        _options.seed(0, "Seeds the agent (weights, exploration, replay, episode resets)."),
+        *_options.outputs(
+            "the Q-network ``dqn.keras`` and the agent's full checkpoint ``dqn_agent/`` "
+            "(``DQNAgent.load``)",
+            "the episode returns against training steps",
+            f"{QUICK_TIMESTEPS} steps, one evaluation (not solved).",
+        ),
+    ),
+    quick={"total_timesteps": QUICK_TIMESTEPS, "eval_interval": QUICK_EVAL_INTERVAL},
+)
+
+
+@CHAPTER.runner
+def run(options: types.SimpleNamespace) -> ChapterResult:
     """Trains a DQN on ``CartPole-v1`` until it is solved (or ``total_timesteps`` run out).
 
     The tutorial's chapter with the kit's agent (``ktk.rl.DQNAgent``: target
@@ -40,16 +52,6 @@ def run(
     defaults (seed 0, at most 100 000 steps) it was solved at step 30 147 on
     TensorFlow and at step 67 930 on JAX, in 10 to 20 seconds of training.
 
-    Args:
-        total_timesteps: Positive integer, the most environment steps to train.
-        eval_interval: Positive integer, training steps between evaluations.
-        seed: Seeds the agent (weights, exploration, replay, episode resets).
-        output_dir: Folder for the Q-network ``dqn.keras`` and the agent's full
-            checkpoint ``dqn_agent/`` (``DQNAgent.load``); nothing is saved when ``None``.
-        plot: A ``.png`` path for the episode returns against training steps.
-        quick: A seconds-long run: 1 500 steps, one evaluation (not solved).
-        verbose: 0 for silence, 1 for a progress bar.
-
     Returns:
         A ``ChapterResult`` with ``metrics`` ``solved`` (1.0 or 0.0),
         ``steps_to_solve`` (``None`` if unsolved), ``eval_mean_return``,
@@ -60,12 +62,9 @@ def run(
         ValueError: If an argument is out of range.
         ImportError: If gymnasium is not installed.
     """
-    total_timesteps = check_positive_int("total_timesteps", total_timesteps)
-    eval_interval = check_positive_int("eval_interval", eval_interval)
-    if check_bool("quick", quick):
-        total_timesteps, eval_interval = QUICK_TIMESTEPS, QUICK_EVAL_INTERVAL
-    seed = check_seed("seed", seed)
-    png = plot_path(plot)
+    total_timesteps, eval_interval = options.total_timesteps, options.eval_interval
+    seed, verbose, output_dir = options.seed, options.verbose, options.output_dir
+    png = plot_path(options.plot)
     try:
         import gymnasium  # noqa: F401
     except ImportError as error:  # pragma: no cover - depends on the environment

@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
-import os
+import types
 
 import keras
 
-from keras_tutorial_kit._validation import (
-    check_bool,
-    check_positive_int,
-    check_positive_number,
-    check_seed,
+from keras_tutorial_kit.examples import _options
+from keras_tutorial_kit.examples._digits import (
+    QUICK_EPOCHS,
+    QUICK_TRAIN_DATA,
+    compile_and_fit,
+    load_training_digits,
 )
-from keras_tutorial_kit.data import MNISTLoader
-from keras_tutorial_kit.examples._common import (
-    ChapterResult,
-    output_path,
-    plot_learning_curves,
-    plot_path,
-    set_seed,
-)
-
-QUICK_EPOCHS = 2
-QUICK_TRAIN_DATA = 200
+from keras_tutorial_kit.examples._outputs import output_path, plot_path
+from keras_tutorial_kit.examples._plots import plot_learning_curves
+from keras_tutorial_kit.examples._result import ChapterResult
+from keras_tutorial_kit.examples._training import set_seed
 
 
 def sequential_model(input_shape: tuple[int, ...], num_classes: int = 10) -> keras.Sequential:
@@ -49,18 +43,21 @@ def functional_model(input_shape: tuple[int, ...], num_classes: int = 10) -> ker
     return keras.Model(inputs=inputs, outputs=outputs, name="functional_mlp")
 
 
-def run(
-    epochs: int = 50,
-    batch_size: int = 50,
-    learning_rate: float = 1e-3,
-    source: str = "digits",
-    mnist_path: str | os.PathLike[str] | None = None,
-    seed: int | None = 0,
-    output_dir: str | os.PathLike[str] | None = None,
-    plot: str | os.PathLike[str] | None = None,
-    quick: bool = False,
-    verbose: int = 1,
-) -> ChapterResult:
+CHAPTER = _options.Chapter(
+    "keras_pipeline",
+    "Keras Pipeline: the MLP built with the Sequential and the Functional API, trained by "
+    "compile/fit.",
+    _options.digits_options(
+        50,
+        "``keras_pipeline_sequential.keras`` and ``keras_pipeline_functional.keras``",
+        f"{QUICK_EPOCHS} epochs on {QUICK_TRAIN_DATA} training images.",
+    ),
+    quick={"epochs": QUICK_EPOCHS},
+)
+
+
+@CHAPTER.runner
+def run(options: types.SimpleNamespace) -> ChapterResult:
     """Builds the MLP twice (Sequential and Functional API), then ``compile``, ``fit``, ``evaluate``.
 
     The tutorial's "Keras Pipeline" section: ``model.compile(optimizer=Adam,
@@ -69,19 +66,6 @@ def run(
     ``model.evaluate(test_data, test_label)``. Both models hold the same
     layers, so they reach similar accuracy (about 0.97 on the offline digits).
 
-    Args:
-        epochs: Positive integer, the number of epochs of ``fit``.
-        batch_size: Positive integer, the batch size.
-        learning_rate: Adam's learning rate.
-        source: ``"digits"`` (offline) or ``"mnist"`` (see ``ktk.data.MNISTLoader``).
-        mnist_path: A local ``mnist.npz`` for ``source="mnist"``.
-        seed: Seeds the weights and the shuffling; ``None`` for fresh randomness.
-        output_dir: Folder for ``keras_pipeline_sequential.keras`` and
-            ``keras_pipeline_functional.keras``; nothing is saved when ``None``.
-        plot: A ``.png`` path for both models' learning curves.
-        quick: A seconds-long run: 2 epochs on 200 training images.
-        verbose: 0 for silence, 1 for ``fit``'s progress bars, 2 for one line per epoch.
-
     Returns:
         A ``ChapterResult`` with ``metrics`` ``test_accuracy_sequential`` and
         ``test_accuracy_functional``, the ``fit`` histories (keys prefixed
@@ -89,48 +73,27 @@ def run(
         ``model_path`` its file (``extras["model_paths"]`` has both).
 
     Raises:
-        ValueError: If an argument is out of range.
-        OSError: If ``source="mnist"`` and the MNIST file cannot be had.
+        ValueError, OSError: As ``ktk.examples.mlp.run``.
     """
-    epochs = QUICK_EPOCHS if check_bool("quick", quick) else check_positive_int("epochs", epochs)
-    batch_size = check_positive_int("batch_size", batch_size)
-    learning_rate = check_positive_number("learning_rate", learning_rate)
-    seed = check_seed("seed", seed)
-    png = plot_path(plot)
-    loader = MNISTLoader(source=source, path=mnist_path, seed=seed)
-    train_data, train_label = loader.train_data, loader.train_label
-    if quick:
-        train_data, train_label = train_data[:QUICK_TRAIN_DATA], train_label[:QUICK_TRAIN_DATA]
+    png = plot_path(options.plot)
+    data = load_training_digits(options)
+    loader = data[0]
     metrics: dict[str, float] = {}
     history: dict[str, list[float]] = {}
     model_paths = {}
     models = {}
     for api, build in (("sequential", sequential_model), ("functional", functional_model)):
-        set_seed(seed)
+        set_seed(options.seed)
         model = build(loader.image_shape)
-        model.compile(
-            optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-            loss=keras.losses.sparse_categorical_crossentropy,
-            metrics=[keras.metrics.sparse_categorical_accuracy],
-        )
-        if verbose:
+        if options.verbose:
             print(f"{api} API")
-        fitted = model.fit(
-            train_data,
-            train_label,
-            epochs=epochs,
-            batch_size=batch_size,
-            validation_data=(loader.test_data, loader.test_label),
-            verbose=verbose,
-        )
-        for key, values in fitted.history.items():
-            history[f"{api}_{key.replace('sparse_categorical_accuracy', 'accuracy')}"] = [
-                float(v) for v in values
-            ]
+        fitted = compile_and_fit(model, data, options, [keras.metrics.sparse_categorical_accuracy])
+        for key, values in fitted.items():
+            history[f"{api}_{key.replace('sparse_categorical_accuracy', 'accuracy')}"] = values
         _, accuracy = model.evaluate(loader.test_data, loader.test_label, batch_size=500, verbose=0)
         metrics[f"test_accuracy_{api}"] = float(accuracy)
         models[api] = model
-        path = output_path(output_dir, f"keras_pipeline_{api}.keras")
+        path = output_path(options.output_dir, f"keras_pipeline_{api}.keras")
         if path is not None:
             model.save(path)
             model_paths[api] = path
@@ -138,7 +101,7 @@ def run(
         plot_learning_curves(
             history,
             png,
-            title=f"Keras pipeline on {source}: Sequential (solid) vs Functional (dashed)",
+            title=f"Keras pipeline on {options.source}: Sequential (solid) vs Functional (dashed)",
             dashed=("functional_",),
         )
     return ChapterResult(

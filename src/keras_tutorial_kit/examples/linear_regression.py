@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import os
+import types
 from typing import Any
 
 import keras
 import numpy as np
 
-from keras_tutorial_kit._validation import (
-    check_bool,
-    check_positive_int,
-    check_positive_number,
-)
-from keras_tutorial_kit.examples._common import (
-    ChapterResult,
-    TrainStep,
-    new_figure,
-    output_path,
-    plot_path,
-    progress_bar,
-)
+from keras_tutorial_kit.examples import _options
+from keras_tutorial_kit.examples._outputs import output_path, plot_path
+from keras_tutorial_kit.examples._plots import new_figure
+from keras_tutorial_kit.examples._result import ChapterResult
+from keras_tutorial_kit.examples._train_step import TrainStep
+from keras_tutorial_kit.examples._training import progress_bar
 from keras_tutorial_kit.models import Linear
 
 YEARS = np.array([2013, 2014, 2015, 2016, 2017], dtype=np.float32)
@@ -82,15 +75,26 @@ def fit_autodiff(
     return model, losses
 
 
-def run(
-    epochs: int = 10_000,
-    learning_rate: float = 5e-4,
-    output_dir: str | os.PathLike[str] | None = None,
-    plot: str | os.PathLike[str] | None = None,
-    quick: bool = False,
-    verbose: int = 1,
-    seed: int | None = None,
-) -> ChapterResult:
+CHAPTER = _options.Chapter(
+    "linear_regression",
+    "Linear regression: the 2013-2017 house prices fitted by NumPy and by automatic "
+    "differentiation.",
+    (
+        _options.epochs(10_000, "Positive integer, the number of full-batch updates."),
+        _options.learning_rate(5e-4, "Positive step size."),
+        *_options.outputs(
+            "``linear_regression.keras``",
+            "the data, the two fitted lines and the loss curves",
+            f"{QUICK_EPOCHS} epochs instead of ``epochs`` (not converged).",
+        ),
+        _options.seed(None, "Unused (the fit is deterministic); accepted like every chapter."),
+    ),
+    quick={"epochs": QUICK_EPOCHS},
+)
+
+
+@CHAPTER.runner
+def run(options: types.SimpleNamespace) -> ChapterResult:
     """Fits ``price = a * year + b`` to the tutorial's data twice and compares the two fits.
 
     The tutorial's first chapter: the years 2013-2017 and prices 12 000-17 500,
@@ -99,17 +103,6 @@ def run(
     ``ktk.models.Linear`` and Keras' SGD on ``sum((y_pred - y) ** 2)``. Both
     make the same update; with the defaults (10 000 epochs, learning rate
     5e-4) both end at the tutorial's ``a = 0.97637``, ``b = 0.05757``.
-
-    Args:
-        epochs: Positive integer, the number of full-batch updates.
-        learning_rate: Positive step size.
-        output_dir: Folder for ``linear_regression.keras``; nothing is saved
-            when ``None``.
-        plot: A ``.png`` path for the data, the two fitted lines and the loss
-            curves; no plot when ``None``.
-        quick: Runs 500 epochs instead of ``epochs`` (not converged).
-        verbose: 0 for silence, 1 for a progress bar.
-        seed: Unused (the fit is deterministic); accepted like every chapter.
 
     Returns:
         A ``ChapterResult`` with ``metrics`` ``a_numpy``, ``b_numpy``,
@@ -120,15 +113,11 @@ def run(
         ValueError: If ``epochs`` or ``learning_rate`` is not positive, or
             ``plot`` does not end in ``.png``.
     """
-    del seed
-    epochs = check_positive_int("epochs", epochs)
-    if check_bool("quick", quick):
-        epochs = QUICK_EPOCHS
-    learning_rate = check_positive_number("learning_rate", learning_rate)
-    png = plot_path(plot)
+    epochs, learning_rate = options.epochs, options.learning_rate
+    png = plot_path(options.plot)
     x, y = normalized_data()
     a_numpy, b_numpy, numpy_losses = fit_numpy(x, y, epochs, learning_rate)
-    model, autodiff_losses = fit_autodiff(x, y, epochs, learning_rate, verbose=verbose)
+    model, autodiff_losses = fit_autodiff(x, y, epochs, learning_rate, verbose=options.verbose)
     a_autodiff = float(keras.ops.convert_to_numpy(model.linear.kernel)[0, 0])
     b_autodiff = float(keras.ops.convert_to_numpy(model.linear.bias)[0])
     final = a_autodiff * x + b_autodiff - y
@@ -140,7 +129,7 @@ def run(
         "final_loss": float(np.sum(final**2)),
     }
     history = {"loss_numpy": numpy_losses, "loss_autodiff": autodiff_losses}
-    model_path = output_path(output_dir, "linear_regression.keras")
+    model_path = output_path(options.output_dir, "linear_regression.keras")
     if model_path is not None:
         model.save(model_path)
     if png is not None:

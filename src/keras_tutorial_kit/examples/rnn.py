@@ -5,25 +5,23 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import types
 from collections.abc import Sequence
 from typing import Any
 
 import keras
 import numpy as np
 
-from keras_tutorial_kit._validation import (
-    check_bool,
-    check_positive_int,
-    check_positive_number,
-    check_seed,
-)
+from keras_tutorial_kit._deprecation import renamed_arguments
 from keras_tutorial_kit.data import CharCorpus
-from keras_tutorial_kit.examples._common import (
-    ChapterResult,
-    TrainStep,
-    new_figure,
-    output_path,
-    plot_path,
+from keras_tutorial_kit.examples import _options
+from keras_tutorial_kit.examples._options import Option
+from keras_tutorial_kit.examples._outputs import output_path, plot_path
+from keras_tutorial_kit.examples._plots import new_figure
+from keras_tutorial_kit.examples._result import ChapterResult
+from keras_tutorial_kit.examples._train_step import TrainStep
+from keras_tutorial_kit.examples._training import (
+    mean_sparse_crossentropy,
     progress_bar,
     set_seed,
 )
@@ -85,10 +83,48 @@ def load_vocabulary(path: str | os.PathLike[str]) -> list[str]:
     return chars
 
 
+def load_generator(
+    model_path: str | os.PathLike[str], vocabulary: str | os.PathLike[str] | None = None
+) -> tuple[CharRNN, list[str]]:
+    """Loads a ``CharRNN`` saved by :func:`run` and its characters, ready for :func:`generate_text`.
+
+    Args:
+        model_path: The ``.keras`` file written by :func:`run`.
+        vocabulary: Its characters file; :func:`vocabulary_path` of ``model_path`` when ``None``.
+
+    Returns:
+        ``(model, chars)``.
+
+    Raises:
+        FileNotFoundError: If either file does not exist.
+        ValueError: If the model is not a ``CharRNN`` over those characters.
+    """
+    if not os.path.isfile(model_path):
+        raise FileNotFoundError(
+            f"No model file at `model_path`. Received: model_path={os.fspath(model_path)!r}"
+        )
+    if vocabulary is None:
+        vocabulary = vocabulary_path(model_path)
+    if not os.path.isfile(vocabulary):
+        raise FileNotFoundError(
+            f"No characters file at `vocabulary` ({os.fspath(vocabulary)!r}): `run` writes it "
+            "next to the model; pass another."
+        )
+    chars = load_vocabulary(vocabulary)
+    model = keras.saving.load_model(model_path)
+    if not isinstance(model, CharRNN) or model.vocab_size != len(chars):
+        raise ValueError(
+            f"`model_path` must hold a CharRNN over the {len(chars)} characters of "
+            f"{os.fspath(vocabulary)!r}. Received: {type(model).__name__}"
+            + (f" over {model.vocab_size} characters" if isinstance(model, CharRNN) else "")
+        )
+    return model, chars
+
+
 def generate_text(
     model: CharRNN,
     chars: Sequence[str],
-    prompt: str,
+    prompt: str | None,
     length: int,
     temperature: float,
     seed: int | None = None,
@@ -97,11 +133,16 @@ def generate_text(
 ) -> str:
     """Writes ``length`` characters after ``prompt`` with a ``TemperatureSampler``.
 
+    A ``prompt`` of ``None`` starts from a newline if ``chars`` has one, else
+    from the first character.
+
     Raises:
         ValueError: If ``prompt`` is empty or holds a character outside ``chars``,
             or a sampler argument is out of range.
     """
     index = {c: i for i, c in enumerate(chars)}
+    if prompt is None:
+        prompt = "\n" if "\n" in index else chars[0]
     unknown = sorted({c for c in prompt if c not in index})
     if not prompt or unknown:
         raise ValueError(
@@ -114,20 +155,44 @@ def generate_text(
     return "".join(chars[i] for i in ids[0])
 
 
-def run(
-    text: str | os.PathLike[str] | None = None,
-    num_batches: int = 1000,
-    seq_length: int = 40,
-    batch_size: int = 50,
-    learning_rate: float = 3e-3,
-    units: int = 256,
-    length: int = 400,
-    seed: int | None = 0,
-    output_dir: str | os.PathLike[str] | None = None,
-    plot: str | os.PathLike[str] | None = None,
-    quick: bool = False,
-    verbose: int = 1,
-) -> ChapterResult:
+CHAPTER = _options.Chapter(
+    "rnn",
+    "Recurrent neural network: ktk.models.CharRNN learns a text and writes at four temperatures.",
+    (
+        Option(
+            "text_path",
+            None,
+            "Path of a UTF-8 text file to learn; :func:`default_corpus` when ``None``.",
+            "path",
+        ),
+        Option("num_batches", 1000, "Positive integer, the number of training steps.", "int"),
+        Option(
+            "seq_length",
+            40,
+            "Positive integer, the length of the training windows and the prompt.",
+            "int",
+        ),
+        _options.batch_size(50),
+        _options.learning_rate(3e-3),
+        Option("units", 256, "Positive integer, the LSTM width.", "int"),
+        Option("length", 400, "Positive integer, the characters written per diversity.", "int"),
+        _options.seed(0, "Seeds the weights, the windows, the prompt and the samplers."),
+        *_options.outputs(
+            "``rnn.keras`` and its characters ``rnn.chars.json`` (read back by "
+            ":func:`load_generator`)",
+            "the training loss per step",
+            f"{QUICK['num_batches']} steps of a {QUICK['units']}-unit LSTM on "
+            f"{QUICK['seq_length']}-character windows, {QUICK['length']} characters per "
+            "diversity.",
+        ),
+    ),
+    quick=QUICK,
+)
+
+
+@renamed_arguments("0.4.0", text="text_path")
+@CHAPTER.runner
+def run(options: types.SimpleNamespace) -> ChapterResult:
     """Trains a character-level LSTM on a text, then writes at the diversities 0.2, 0.5, 1.0 and 1.2.
 
     The tutorial's chapter: ``CharCorpus.get_batch(seq_length, batch_size)``
@@ -144,23 +209,6 @@ def run(
     needs no download. Low diversities repeat common words; high ones invent
     words.
 
-    Args:
-        text: Path of a UTF-8 text file to learn; :func:`default_corpus` when ``None``.
-        num_batches: Positive integer, the number of training steps.
-        seq_length: Positive integer, the length of the training windows and the prompt.
-        batch_size: Positive integer, the batch size.
-        learning_rate: Adam's learning rate.
-        units: Positive integer, the LSTM width.
-        length: Positive integer, the characters written per diversity.
-        seed: Seeds the weights, the windows, the prompt and the samplers.
-        output_dir: Folder for ``rnn.keras`` and its characters
-            ``rnn.chars.json`` (read back by ``keras-tutorial-kit generate``);
-            nothing is saved when ``None``.
-        plot: A ``.png`` path for the training loss per step.
-        quick: A seconds-long run: 20 steps of a 32-unit LSTM on 20-character
-            windows, 80 characters per diversity.
-        verbose: 0 for silence, 1 for a progress bar.
-
     Returns:
         A ``ChapterResult`` with ``metrics`` ``initial_loss`` and ``final_loss``
         (means over the first and last 50 steps, or quarter of the steps if fewer), ``history["loss"]`` per step,
@@ -169,26 +217,18 @@ def run(
     Raises:
         ValueError: If an argument is out of range or the text is shorter than
             ``seq_length + 1`` characters.
-        FileNotFoundError: If ``text`` does not exist.
+        FileNotFoundError: If ``text_path`` does not exist.
     """
-    num_batches = check_positive_int("num_batches", num_batches)
-    seq_length = check_positive_int("seq_length", seq_length)
-    batch_size = check_positive_int("batch_size", batch_size)
-    learning_rate = check_positive_number("learning_rate", learning_rate)
-    units = check_positive_int("units", units)
-    length = check_positive_int("length", length)
-    if check_bool("quick", quick):
-        num_batches, units, seq_length, length = (
-            QUICK[k] for k in ("num_batches", "units", "seq_length", "length")
-        )
-    seed = check_seed("seed", seed)
-    png = plot_path(plot)
-    if text is None:
+    text_path, seq_length, seed = options.text_path, options.seq_length, options.seed
+    png = plot_path(options.plot)
+    if text_path is None:
         corpus, source = CharCorpus(default_corpus(), seed=seed), DEFAULT_CORPUS_NAME
     else:
-        if not os.path.isfile(text):
-            raise FileNotFoundError(f"No text file at `text`. Received: text={os.fspath(text)!r}")
-        corpus, source = CharCorpus.from_file(text, seed=seed), os.fspath(text)
+        if not os.path.isfile(text_path):
+            raise FileNotFoundError(
+                f"No text file at `text_path`. Received: text_path={os.fspath(text_path)!r}"
+            )
+        corpus, source = CharCorpus.from_file(text_path, seed=seed), os.fspath(text_path)
     if len(corpus) <= seq_length:
         raise ValueError(
             f"The text must be longer than `seq_length` ({seq_length}) characters. "
@@ -196,17 +236,16 @@ def run(
         )
 
     set_seed(seed)
-    model = CharRNN(vocab_size=corpus.vocab_size, units=units)
+    model = CharRNN(vocab_size=corpus.vocab_size, units=options.units)
     model.build((None, seq_length))
 
-    def loss_fn(y_true, y_pred):
-        return keras.ops.mean(keras.losses.sparse_categorical_crossentropy(y_true, y_pred))
-
-    step = TrainStep(model, keras.optimizers.Adam(learning_rate=learning_rate), loss_fn)
-    bar = progress_bar(num_batches, verbose)
+    step = TrainStep(
+        model, keras.optimizers.Adam(learning_rate=options.learning_rate), mean_sparse_crossentropy
+    )
+    bar = progress_bar(options.num_batches, options.verbose)
     losses = []
-    for index in range(num_batches):
-        windows, next_chars = corpus.get_batch(seq_length, batch_size)
+    for index in range(options.num_batches):
+        windows, next_chars = corpus.get_batch(seq_length, options.batch_size)
         losses.append(step(windows, next_chars))
         if bar is not None:
             bar.update(index + 1, values=[("loss", losses[-1])])
@@ -216,18 +255,23 @@ def run(
     prompt = corpus.decode(corpus.text[start : start + seq_length])
     samples = {
         diversity: generate_text(
-            model, corpus.chars, prompt, length, diversity, seed=None if seed is None else seed + i
+            model,
+            corpus.chars,
+            prompt,
+            options.length,
+            diversity,
+            seed=None if seed is None else seed + i,
         )
         for i, diversity in enumerate(DIVERSITIES)
     }
-    window = max(1, min(50, num_batches // 4))
+    window = max(1, min(50, options.num_batches // 4))
     metrics = {
         "initial_loss": float(np.mean(losses[:window])),
         "final_loss": float(np.mean(losses[-window:])),
         "num_chars": len(corpus),
         "vocab_size": corpus.vocab_size,
     }
-    model_path = output_path(output_dir, "rnn.keras")
+    model_path = output_path(options.output_dir, "rnn.keras")
     extras: dict[str, Any] = {"prompt": prompt, "samples": samples, "corpus": source}
     if model_path is not None:
         model.save(model_path)

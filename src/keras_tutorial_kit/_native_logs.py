@@ -1,0 +1,45 @@
+"""Keeping TensorFlow's and XLA's C++ log lines (``I0000 00:00:... port.cc:153] ...``) off stderr."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Iterator
+
+#: A line written by absl / TensorFlow's C++ logging, or absl's notice that precedes them.
+NATIVE_LOG_LINE = re.compile(
+    rb"^([IWEF]\d{4} [\d:.]+ +\d+ [\w.]+:\d+\] "
+    rb"|WARNING: All log messages before absl::InitializeLog\(\) is called"
+    rb"|To enable the following instructions: .* rebuild TensorFlow)"
+)
+
+
+@contextlib.contextmanager
+def quiet_native_logs() -> Iterator[None]:
+    """Drops C++ log lines from stderr inside the block; everything else written there is kept.
+
+    Sets ``TF_CPP_MIN_LOG_LEVEL=2`` (unless already set) for the lines TensorFlow
+    filters itself, and catches stderr at the file-descriptor level for those it
+    prints regardless (at import, before absl's logging is set up). What the
+    block writes to stderr reaches it, filtered, when the block ends.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as caught:
+        os.dup2(caught.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            caught.seek(0)
+            kept = [
+                line for line in caught.read().splitlines(True) if not NATIVE_LOG_LINE.match(line)
+            ]
+            if kept:
+                os.write(2, b"".join(kept))
