@@ -17,6 +17,8 @@ from typing import Any
 import keras
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import keras_tutorial_kit as ktk
 
@@ -35,7 +37,7 @@ TEXT = "the quick brown fox jumps over the lazy dog. " * 4
 LOGITS = np.random.default_rng(0).normal(size=(32, 12)).astype("float32")
 OBSERVATIONS = np.random.default_rng(1).normal(size=(20, 2)).astype("float32")
 SAME_SEEDS = (np.int64(3), np.int32(3), np.uint8(3))
-BAD_SEEDS = (-1, 1.5, "3", True, np.float64(3.0), [3])
+BAD_SEEDS = (-1, 2**31, 1.5, "3", True, np.float64(3.0), [3])
 XFAIL_RL = pytest.mark.xfail(strict=True, reason="fixed on h-rl")
 XFAIL_SAMPLERS = pytest.mark.xfail(
     strict=True, reason="fixed on h-samplers: seed= of sample_logits must go through check_seed"
@@ -277,3 +279,24 @@ def test_check_seed_is_the_one_helper(bad):
         assert check_seed("seed", seed) == 3 and type(check_seed("seed", seed)) is int
     with pytest.raises((ValueError, TypeError), match=r"seed"):
         check_seed("seed", bad)
+
+
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    dtype=st.sampled_from(["int64", "uint32", "int32", "uint64"]),
+)
+def test_check_seed_gives_the_same_int_for_python_and_numpy_integers(seed, dtype):
+    from keras_tutorial_kit._validation import check_seed
+
+    assert check_seed("seed", seed) == seed
+    assert type(check_seed("seed", np.array(seed, dtype=dtype)[()])) is int
+    assert check_seed("seed", np.array(seed, dtype=dtype)[()]) == seed
+
+
+@pytest.mark.parametrize("seed", [0, 2**31 - 1])
+def test_every_backend_takes_the_extreme_seeds(seed):
+    """The largest seed ``check_seed`` accepts works with Keras' generator on this backend."""
+    logits = np.zeros((2, 5), "float32")
+    draws = ktk.samplers.TemperatureSampler(seed=seed)(logits)
+    assert np.asarray(keras.ops.convert_to_numpy(draws)).shape == (2,)
+    assert keras.random.SeedGenerator(seed).next() is not None
