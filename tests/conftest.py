@@ -45,6 +45,7 @@ def pytest_collection_modifyitems(items):
         if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
             item.add_marker(pytest.mark.property)
 
+
 # Largest relative difference seen per comparison, printed at the end of the run.
 _MAX_RELATIVE_DIFFERENCE: dict[str, float] = {}
 
