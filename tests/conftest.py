@@ -26,7 +26,25 @@ settings.register_profile(
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
+# `random` is CI's search pass: a fresh seed each run (pytest prints it; replay a failure
+# with `HYPOTHESIS_PROFILE=random python -m pytest -m property --hypothesis-seed=SEED`).
+settings.register_profile(
+    "random",
+    max_examples=50,
+    deadline=None,
+    derandomize=False,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+def pytest_collection_modifyitems(items):
+    """Marks every hypothesis test ``property``, so `-m property` selects the search pass."""
+    for item in items:
+        if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+            item.add_marker(pytest.mark.property)
+
 
 # Largest relative difference seen per comparison, printed at the end of the run.
 _MAX_RELATIVE_DIFFERENCE: dict[str, float] = {}

@@ -78,16 +78,41 @@ def get_activation(name: str, identifier: Any) -> Any:
         ) from error
 
 
+# The largest seed every consumer takes: Keras' ``SeedGenerator`` keeps its seed as
+# int32 on torch (uint32 on JAX), NumPy and tf.data take more.
+MAX_SEED = 2**31 - 1
+
+
 def check_seed(name: str, value: Any) -> int | None:
-    """Returns ``value`` as an ``int`` if it is an integer >= 0, ``None`` if it is ``None``.
+    """Returns ``value`` as an ``int`` if it is an integer in ``[0, MAX_SEED]``, ``None`` if ``None``.
+
+    The one place the package decides what a seed is: ``None``, a Python int or a NumPy
+    integer, all three meaning the same, and small enough for every backend's random
+    generator (``MAX_SEED = 2**31 - 1``). The ``int`` returned is what objects store,
+    put in ``get_config`` and write to files.
+
+    Args:
+        name: The argument's name, used in the error message.
+        value: The value received.
+
+    Returns:
+        ``None`` or ``int(value)``.
 
     Raises:
-        ValueError: Naming ``name``, for anything else (``bool`` included).
+        ValueError: Naming ``name`` and ``value``, for anything else (``bool``,
+            floats and strings included).
     """
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
-        raise ValueError(f"`{name}` must be None or an integer >= 0. Received: {name}={value!r}")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Integral)
+        or not 0 <= value <= MAX_SEED
+    ):
+        raise ValueError(
+            f"`{name}` must be None or an integer >= 0 and <= {MAX_SEED}. "
+            f"Received: {name}={value!r}"
+        )
     return int(value)
 
 

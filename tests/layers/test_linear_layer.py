@@ -37,6 +37,33 @@ def test_matches_keras_dense(assert_close, problem):
     assert_close("LinearLayer vs keras.layers.Dense", layer(x), dense(x))
 
 
+def _masked_mean_model(projection: keras.layers.Layer) -> keras.Model:
+    """Embedding(mask_zero=True) -> projection -> a mean over the unmasked time steps."""
+    ids = keras.Input(shape=(5,), dtype="int32")
+    embedded = keras.layers.Embedding(7, 4, mask_zero=True, name="embedding")(ids)
+    projected = projection(embedded)
+    return keras.Model(ids, keras.layers.GlobalAveragePooling1D()(projected))
+
+
+def test_propagates_masks_like_keras_dense():
+    """Padding ids (0) are left out of the masked mean, as they are after ``Dense``."""
+    ids = np.array([[1, 2, 0, 0, 0], [3, 4, 5, 6, 0], [6, 0, 0, 0, 0]], dtype="int32")
+    dense_model = _masked_mean_model(keras.layers.Dense(3, name="projection"))
+    kit_model = _masked_mean_model(ktk.layers.LinearLayer(3, name="projection"))
+    kit_model.set_weights(dense_model.get_weights())
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(kit_model(ids)),
+        keras.ops.convert_to_numpy(dense_model(ids)),
+        rtol=1e-6,
+    )
+    layer = kit_model.get_layer("projection")
+    mask = np.array([[True, False]])
+    assert layer.supports_masking
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(layer.compute_mask(np.ones((1, 2, 4), "float32"), mask)), mask
+    )
+
+
 def test_kernel_and_bias_shapes_follow_the_input():
     layer = ktk.layers.LinearLayer(4)
     layer.build((None, 7, 3))

@@ -31,7 +31,9 @@ class LinearLayer(keras.layers.Layer):
         **kwargs: Base layer arguments such as ``name`` and ``dtype``.
 
     Call arguments:
-        inputs: A tensor of shape ``(batch, ..., input_dim)``.
+        inputs: A tensor of shape ``(batch, ..., input_dim)``. A Keras mask on
+            it (e.g. from ``Embedding(mask_zero=True)``) passes through to the
+            outputs unchanged, as with ``Dense``.
 
     Returns:
         A tensor of shape ``(batch, ..., units)``.
@@ -68,6 +70,9 @@ class LinearLayer(keras.layers.Layer):
         self.kernel_initializer = get_initializer("kernel_initializer", kernel_initializer)
         self.bias_initializer = get_initializer("bias_initializer", bias_initializer)
         self.input_spec = keras.layers.InputSpec(min_ndim=2)
+        # Like ``Dense``: a mask on the inputs (e.g. from ``Embedding(mask_zero=True)``)
+        # passes through unchanged, since each position is transformed on its own.
+        self.supports_masking = True
         self.kernel = None
         self.bias = None
 
