@@ -154,7 +154,7 @@ def _nucleus_threshold(p: np.ndarray, top_p: float) -> np.ndarray:
 
 def _last_kept(largest: np.ndarray, mass_before: Any, target: Any) -> np.ndarray:
     """Per row of descending weights, the last one whose preceding mass is below ``target``."""
-    before = mass_before + np.cumsum(largest, axis=1, dtype=np.float64) - largest
+    before = mass_before + np.add.accumulate(largest, axis=1, dtype=np.float64) - largest
     keep = np.count_nonzero(before < target, axis=1)  # >= 1: mass_before < target
     return largest[np.arange(largest.shape[0]), keep - 1, None]
 
@@ -162,14 +162,14 @@ def _last_kept(largest: np.ndarray, mass_before: Any, target: Any) -> np.ndarray
 def _inverse_cdf(p: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Draws index ``i`` of each row with probability ``p[i] / sum(p)``: one uniform per row.
 
-    ``u * total`` with ``u < 1`` stays below ``total`` in float64, and the first index
-    whose cumulative sum exceeds it has a positive weight, so zero weights (``-inf``
-    logits, filtered ids) are never drawn.
+    ``u * total`` with ``u < 1`` stays below ``total`` in float64, so some cumulative
+    sum exceeds it, and the first that does has a positive weight: zero weights
+    (``-inf`` logits, filtered ids) are never drawn.
     """
     rows, vocab = p.shape
     if vocab <= _BLOCK:
-        cdf = np.cumsum(p, axis=1, dtype=np.float64)
-        return np.count_nonzero(cdf <= rng.random((rows, 1)) * cdf[:, -1:], axis=1)
+        cdf = np.add.accumulate(p, axis=1, dtype=np.float64)
+        return (cdf > rng.random((rows, 1)) * cdf[:, -1:]).argmax(axis=1)
     # Two levels, a block of _BLOCK weights by its mass and then a weight inside it,
     # because np.cumsum over a whole long row is slow: serves V=50k B=64 >= 3x.
     blocks = np.zeros((rows, -(-vocab // _BLOCK) * _BLOCK), dtype=p.dtype)
@@ -177,12 +177,12 @@ def _inverse_cdf(p: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     blocks = blocks.reshape(rows, -1, _BLOCK)
     ends = np.cumsum(blocks.sum(axis=2, dtype=np.float64), axis=1)
     target = rng.random(rows) * ends[:, -1]
-    block = np.count_nonzero(ends <= target[:, None], axis=1)
+    block = (ends > target[:, None]).argmax(axis=1)
     row = np.arange(rows)
     start = np.where(block > 0, ends[row, block - 1], 0.0)
     u = np.minimum((target - start) / (ends[row, block] - start), _BELOW_ONE)
-    inner = np.cumsum(blocks[row, block], axis=1, dtype=np.float64)
-    return block * _BLOCK + np.count_nonzero(inner <= (u * inner[:, -1])[:, None], axis=1)
+    inner = np.add.accumulate(blocks[row, block], axis=1, dtype=np.float64)
+    return block * _BLOCK + (inner > (u * inner[:, -1])[:, None]).argmax(axis=1)
 
 
 # ---------------------------------------------------------------------- keras.ops path
