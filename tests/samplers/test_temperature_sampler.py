@@ -126,6 +126,48 @@ def test_works_inside_a_compiled_function():
     )
 
 
+def test_advances_inside_a_compiled_loop():
+    # What a compiled generation loop does: one draw per step inside ops.fori_loop, the
+    # seed generator advancing from step to step and from call to call.
+    sampler = ktk.samplers.TemperatureSampler(top_k=4, seed=0)
+    logits = keras.ops.convert_to_tensor(np.zeros((16, 30), dtype=np.float32))
+    steps, backend = 6, keras.backend.backend()
+
+    def body(i, out):
+        return keras.ops.slice_update(out, [0, i], sampler(logits)[:, None])
+
+    start = keras.ops.zeros((16, steps), "int32")
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        loop = tf.function(lambda: keras.ops.fori_loop(0, steps, body, start), jit_compile=True)
+        first, second = loop(), loop()
+    elif backend == "jax":
+        import jax
+
+        variable = sampler.seed_generator.state
+
+        @jax.jit
+        def loop(value):
+            def stateless_body(i, carry):
+                out, value = carry
+                with keras.StatelessScope(state_mapping=[(variable, value)]) as scope:
+                    out = body(i, out)
+                return out, scope.get_current_value(variable)
+
+            return keras.ops.fori_loop(0, steps, stateless_body, (start, value))
+
+        first, value = loop(variable.value)
+        second, _ = loop(value)
+    else:
+        first, second = (keras.ops.fori_loop(0, steps, body, start) for _ in "ab")
+    first, second = keras.ops.convert_to_numpy(first), keras.ops.convert_to_numpy(second)
+    assert first.shape == (16, steps) and first.min() >= 0 and first.max() < 30
+    # 16 rows over 4 equally likely ids: two equal columns or calls by chance < 4**-16.
+    assert len({tuple(column) for column in first.T}) == steps
+    assert not np.array_equal(first, second)
+
+
 def test_jax_jit_takes_a_seed_tensor_argument():
     if keras.backend.backend() != "jax":
         pytest.skip("seed tensors are a JAX feature of keras.random")
