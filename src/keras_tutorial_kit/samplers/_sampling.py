@@ -15,7 +15,8 @@ from keras_tutorial_kit._validation import check_non_negative_number, check_seed
 # Rows are drawn in chunks of about this many values, so that a chunk's temporaries stay
 # in the CPU cache: this serves the goal V=50k B=64 >= 3x the tutorial.
 _CHUNK_VALUES = 1 << 16
-# Rows longer than this are drawn in two levels (see _inverse_cdf).
+# Rows longer than this are drawn in two levels and find their top-p nucleus from a
+# histogram (see _inverse_cdf and _nucleus_threshold); shorter ones are sorted whole.
 _BLOCK = 256
 _BELOW_ONE = np.nextafter(1.0, 0.0)
 
