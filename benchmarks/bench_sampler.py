@@ -12,15 +12,21 @@ repeat, this times drawing one id per row of a ``(batch, vocab)`` logits array:
   called eagerly the same way, ``get_next_token(compute_probabilities(logits))``,
   when keras-hub is installed (it is not a dependency; the column is skipped otherwise).
 
+Then, on the tensor path compiled (``tf.function(jit_compile=True)`` on TensorFlow,
+``jax.jit`` on JAX; skipped on torch), top-p 0.9 against top-k 40 at V=50k, B=64,
+interleaved (goal: top-p <= 1.3x top-k).
+
 Rows per second are ``batch / median seconds per call``; ratios divide medians. Run
-``python benchmarks/bench_sampler.py [--quick]``; results go to
-``benchmarks/results/sampler.json``.
+``python benchmarks/bench_sampler.py [--quick] [--output PATH]``; results go to PATH
+(default ``benchmarks/results/sampler.json``).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import pathlib
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -32,11 +38,13 @@ import keras
 import numpy as np
 
 import keras_tutorial_kit as ktk
-from _common import interleaved, save_results
+from _common import environment, interleaved, save_results
 
 # (vocab, batch) cells; the goals are ratios of ktk_numpy over the tutorial.
 CELLS = [(60, 1), (60, 64), (50_000, 1), (50_000, 64)]
 GOALS = {(60, 1): 10.0, (60, 64): 30.0, (50_000, 64): 3.0}
+# Compiled tensor path at V=50k, B=64: top-p 0.9 costs at most this many times top-k 40.
+COMPILED_TOP_P_GOAL = 1.3
 
 
 def _keras_hub() -> Any:
@@ -48,7 +56,7 @@ def _keras_hub() -> Any:
         return error
 
 
-def run(quick: bool = False) -> dict:
+def run(quick: bool = False, output: str | None = None) -> dict:
     import tensorflow as tf
 
     hub = _keras_hub()
@@ -69,12 +77,14 @@ def run(quick: bool = False) -> dict:
         plain = ktk.samplers.TemperatureSampler(temperature=temperature, seed=0)
         nucleus = ktk.samplers.TemperatureSampler(temperature=temperature, top_p=0.9, seed=0)
         top_k = ktk.samplers.TemperatureSampler(temperature=temperature, top_k=40, seed=0)
+        min_p = ktk.samplers.TemperatureSampler(temperature=temperature, min_p=0.1, seed=0)
         candidates: dict[str, Callable[[], Any]] = {
             "tutorial": tutorial,
             "ktk_numpy": lambda s=plain, x=logits_np: s(x),
             "ktk_tensor": lambda s=plain, x=logits_backend: keras.ops.convert_to_numpy(s(x)),
             "ktk_numpy_top_k40": lambda s=top_k, x=logits_np: s(x),
             "ktk_numpy_top_p0.9": lambda s=nucleus, x=logits_np: s(x),
+            "ktk_numpy_min_p0.1": lambda s=min_p, x=logits_np: s(x),
         }
         if hub_note is None:
             samplers = {
@@ -119,10 +129,51 @@ def run(quick: bool = False) -> dict:
         "keras_hub": None if hub_note else hub.__version__,
         "notes": [hub_note] if hub_note else [],
         "results": results,
+        "compiled_top_p_vs_top_k": _compiled_top_p_vs_top_k(rng, repeats),
     }
-    save_results("sampler", payload)
+    if output is None:
+        save_results("sampler", payload)
+    else:
+        document = {"benchmark": "sampler", "environment": environment(), **payload}
+        pathlib.Path(output).write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
     _print(payload)
     return payload
+
+
+def _compiled_top_p_vs_top_k(rng: np.random.Generator, repeats: int) -> dict:
+    """Compiled tensor-path seconds per call of top-p 0.9 and top-k 40 at V=50k, B=64."""
+    backend = keras.backend.backend()
+    logits = keras.ops.convert_to_tensor((rng.normal(size=(64, 50_000)) * 3).astype("float32"))
+    samplers = {
+        "top_k40": ktk.samplers.TemperatureSampler(top_k=40, seed=0),
+        "top_p0.9": ktk.samplers.TemperatureSampler(top_p=0.9, seed=0),
+    }
+    candidates: dict[str, Callable[[], Any]] = {}
+    for name, sampler in samplers.items():
+        if backend == "tensorflow":
+            import tensorflow as tf
+
+            compiled = tf.function(lambda x, s=sampler: s(x), jit_compile=True)
+            candidates[name] = lambda f=compiled: f(logits).numpy()
+        elif backend == "jax":
+            import jax
+
+            compiled = jax.jit(lambda x, seed, s=sampler: s(x, seed=seed))
+            seed = keras.random.SeedGenerator(0).next()
+            candidates[name] = lambda f=compiled, seed=seed: np.asarray(f(logits, seed))
+        else:
+            return {"backend": backend, "skipped": "no compiled tensor path on this backend"}
+    timings = interleaved(candidates, repeats=repeats)
+    ratio = timings["top_p0.9"]["median_s"] / timings["top_k40"]["median_s"]
+    return {
+        "backend": backend,
+        "vocab": 50_000,
+        "batch": 64,
+        "timings": timings,
+        "top_p_over_top_k": ratio,
+        "goal": {"top_p_over_top_k_at_most": COMPILED_TOP_P_GOAL},
+        "met": ratio <= COMPILED_TOP_P_GOAL,
+    }
 
 
 def _print(payload: dict) -> None:
@@ -138,6 +189,16 @@ def _print(payload: dict) -> None:
         for key in ("goal", "goal_top_p"):
             if key in row:
                 print(f"V={row['vocab']} B={row['batch']} {key}: {row[key]}")
+    compiled = payload["compiled_top_p_vs_top_k"]
+    if "skipped" in compiled:
+        print(f"compiled top-p vs top-k: skipped on {compiled['backend']}")
+    else:
+        medians = {k: f"{v['median_s'] * 1e3:.1f} ms" for k, v in compiled["timings"].items()}
+        print(
+            f"compiled ({compiled['backend']}) V=50000 B=64: {medians}, top-p/top-k "
+            f"{compiled['top_p_over_top_k']:.2f}x (goal <= {COMPILED_TOP_P_GOAL}x, "
+            f"met: {compiled['met']})"
+        )
     for note in payload["notes"]:
         print(note)
 
@@ -145,4 +206,6 @@ def _print(payload: dict) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
-    run(quick=parser.parse_args().quick)
+    parser.add_argument("--output", help="JSON file to write (default: benchmarks/results/)")
+    arguments = parser.parse_args()
+    run(quick=arguments.quick, output=arguments.output)

@@ -1,18 +1,16 @@
-"""``sample_logits``: draw one token id per row from logits with temperature, top-k and top-p."""
+"""``sample_logits``: draw one token id per row from logits with temperature, top-k, top-p, min-p."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from keras_tutorial_kit.samplers._sampling import (
-    check_temperature,
-    check_top_k,
-    check_top_p,
+    check_filters,
     is_numpy_input,
+    numpy_generator,
     sample_numpy,
     sample_tensor,
+    tensor_seed,
 )
 
 
@@ -22,6 +20,7 @@ def sample_logits(
     top_k: int | None = None,
     top_p: float | None = None,
     seed: Any = None,
+    min_p: float | None = None,
 ) -> Any:
     """Draws one token id per row from ``softmax(logits / temperature)``, optionally truncated.
 
@@ -36,16 +35,19 @@ def sample_logits(
     - ``top_k``: only the ``top_k`` largest logits of a row can be drawn;
     - ``top_p``: only the smallest set of most likely ids whose probability (after
       temperature and top-k) reaches ``top_p`` can be drawn (the nucleus);
+    - ``min_p``: only ids whose probability is at least ``min_p`` times the row's
+      largest probability can be drawn;
     - otherwise id ``i`` of a row is drawn with probability
       ``exp(z_i / T) / sum_j exp(z_j / T)`` over the ids left. ``-inf`` logits have
-      probability 0 and are never drawn.
+      probability 0 and are never drawn. With ties at the top-k or top-p boundary,
+      the NumPy path keeps every tied id, the tensor path as many as needed.
 
-    NumPy input (arrays or lists) takes a vectorized NumPy path that needs no backend
-    call at all and returns a NumPy ``int32`` array; this is the fast path for
-    generation loops on a CPU. Backend tensors, including symbolic ones inside
-    ``tf.function``, ``jax.jit`` or a Keras ``call``, take a ``keras.ops`` path
-    (``keras.random.categorical``) and return an ``int32`` tensor. The two paths draw
-    from the same distribution but not the same numbers for the same seed.
+    NumPy input (arrays or lists) takes a NumPy path that needs no backend call and
+    returns a NumPy ``int32`` array: the fast path for generation loops on a CPU.
+    Backend tensors, including symbolic ones inside ``tf.function``, ``jax.jit`` or a
+    Keras ``call``, take a ``keras.ops`` path (``keras.random.categorical``) and
+    return an ``int32`` tensor. The two paths draw from the same distribution but
+    not the same numbers for the same seed.
 
     Args:
         logits: Array or tensor of shape ``(batch, vocab)``, any float dtype,
@@ -53,10 +55,13 @@ def sample_logits(
         temperature: Finite number >= 0; 0 means greedy argmax.
         top_k: ``None`` or an integer >= 1 (values above ``vocab`` keep everything).
         top_p: ``None`` or a number in (0, 1]; applied after ``top_k``.
-        seed: For NumPy input, ``None``, an integer or a ``numpy.random.Generator``;
-            for tensors, ``None``, an integer, a seed tensor of shape ``(2,)`` or a
-            ``keras.random.SeedGenerator``. An integer gives the same draws every
-            call. Inside ``jax.jit`` pass an integer or a seed tensor.
+        seed: ``None`` or an integer >= 0 (a NumPy integer too): the same integer
+            gives the same draws. Also, for NumPy input, a ``numpy.random.Generator``;
+            for tensors, a ``keras.random.SeedGenerator`` (advanced by each call, also
+            inside ``tf.function``) or, on JAX, a seed tensor of shape ``(2,)``. Inside
+            ``jax.jit`` pass a seed tensor that is an argument of the jitted function,
+            or call inside ``keras.StatelessScope`` (see ``TemperatureSampler``).
+        min_p: ``None`` or a number in [0, 1].
 
     Returns:
         ``int32`` ids of shape ``(batch,)``: a NumPy array for NumPy input, else a
@@ -64,8 +69,12 @@ def sample_logits(
 
     Raises:
         ValueError: If ``temperature`` is negative or not finite, ``top_k`` < 1,
-            ``top_p`` is outside (0, 1], ``logits`` is not 2-D, or (NumPy input) a
-            row has no finite logit or a NaN.
+            ``top_p`` is outside (0, 1], ``min_p`` outside [0, 1], ``seed`` a
+            negative or non-integer number, ``logits`` is not 2-D, or (NumPy input)
+            a row has no finite logit or a NaN.
+        TypeError: If ``logits`` are not numbers, or ``seed`` is of a kind the path
+            cannot use (a ``SeedGenerator`` for NumPy input, a NumPy generator for
+            tensors).
 
     Example:
 
@@ -76,14 +85,13 @@ def sample_logits(
     [1, 0]
     >>> ktk.samplers.sample_logits(logits, top_k=1, seed=0).tolist()
     [1, 0]
+    >>> ktk.samplers.sample_logits(logits, min_p=0.5, seed=0).tolist()
+    [1, 0]
     >>> ids = ktk.samplers.sample_logits(logits, temperature=0.8, top_p=0.9, seed=0)
     >>> ids.shape, ids.dtype.name
     ((2,), 'int32')
     """
-    temperature = check_temperature(temperature)
-    top_k = check_top_k(top_k)
-    top_p = check_top_p(top_p)
+    temperature, top_k, top_p, min_p = check_filters(temperature, top_k, top_p, min_p)
     if is_numpy_input(logits):
-        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-        return sample_numpy(logits, temperature, top_k, top_p, rng)
-    return sample_tensor(logits, temperature, top_k, top_p, seed)
+        return sample_numpy(logits, temperature, top_k, top_p, min_p, numpy_generator(seed))
+    return sample_tensor(logits, temperature, top_k, top_p, min_p, tensor_seed(seed))
