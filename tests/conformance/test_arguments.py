@@ -354,11 +354,6 @@ _MODELS = "models owner: check {} first and name it in the error"
 XFAIL: dict[tuple[str, str], Any] = {
     ("data.CharCorpus.from_file", "path"): _reported(_DATA.format("path")),
     ("data.CharCorpus.from_file", "encoding"): _reported(_DATA.format("encoding")),
-    ("data.MNISTLoader.as_dataset", "shuffle"): _reported(_DATA.format("shuffle")),
-    ("data.load_flowers", "split"): _reported(_DATA.format("split")),
-    ("data.load_flowers", "shuffle"): _reported(_DATA.format("shuffle")),
-    ("data.load_flowers", "data_dir"): _reported(_DATA.format("data_dir")),
-    ("data.load_flowers", "download"): _reported(_DATA.format("download")),
     ("models.CharRNN.generate", "prompt"): _reported(_MODELS.format("prompt (show the value)")),
     ("models.QNetwork.act", "observations"): _reported(_MODELS.format("observations' shape")),
     ("models.QNetwork.act", "weights"): _reported(_MODELS.format("weights")),

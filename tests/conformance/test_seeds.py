@@ -42,9 +42,6 @@ XFAIL_RL = pytest.mark.xfail(strict=True, reason="fixed on h-rl")
 XFAIL_SAMPLERS = pytest.mark.xfail(
     strict=True, reason="fixed on h-samplers: seed= of sample_logits must go through check_seed"
 )
-XFAIL_FLOWERS = pytest.mark.xfail(
-    strict=True, reason="reported: data/flowers.py must pass seed through check_seed"
-)
 XFAIL_CORPUS = pytest.mark.xfail(
     strict=True, reason="reported: CharCorpus.as_dataset must pass seed through check_seed"
 )
@@ -203,8 +200,6 @@ XFAIL = {
     ("test_seed_survives_config_save_and_load", "rl.DQNAgent"): XFAIL_RL,
     ("test_seed_survives_config_save_and_load", "rl.ReplayBuffer"): XFAIL_RL,
     ("test_seed_survives_config_save_and_load", "rl.PrioritizedReplayBuffer"): XFAIL_RL,
-    ("test_accepts_none_int_and_numpy_integers_alike", "data.load_flowers"): XFAIL_FLOWERS,
-    ("test_rejects_bad_seeds", "data.load_flowers"): XFAIL_FLOWERS,
     ("test_rejects_bad_seeds", "rl.DQNAgent.evaluate"): XFAIL_RL,
     ("test_accepts_none_int_and_numpy_integers_alike", "rl.DQNAgent.evaluate"): XFAIL_RL,
     ("test_accepts_none_int_and_numpy_integers_alike", "data.CharCorpus.as_dataset"): XFAIL_CORPUS,

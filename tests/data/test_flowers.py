@@ -72,3 +72,60 @@ def test_unreachable_download_fails_at_once(tmp_path, monkeypatch):
 def test_rejects_non_positive_sizes(name, tmp_path):
     with pytest.raises(ValueError, match=f"`{name}`"):
         ktk.data.load_flowers(data_dir=tmp_path, download=False, **{name: 0})
+
+
+def _labels(seed, tmp_path):
+    with tfds.testing.mock_data(num_examples=16):
+        dataset = ktk.data.load_flowers(
+            image_size=4, batch_size=16, seed=seed, data_dir=tmp_path, download=False
+        )
+        return [labels.tolist() for _, labels in dataset.as_numpy_iterator()]
+
+
+@pytest.mark.parametrize("seed", [np.uint8(7), np.int32(7), np.int64(7)])
+def test_numpy_integer_seeds_shuffle_like_the_python_int(seed, tmp_path):
+    assert _labels(seed, tmp_path) == _labels(7, tmp_path)
+
+
+@pytest.mark.parametrize("seed", [-1, 2**31, 1.5, "3", True, np.float64(3.0)])
+def test_rejects_bad_seeds(seed, tmp_path):
+    with pytest.raises(ValueError, match="`seed`") as info:
+        ktk.data.load_flowers(seed=seed, data_dir=tmp_path, download=False)
+    assert repr(seed) in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error",
+    [
+        ({"split": 5}, TypeError),
+        ({"split": ["train"]}, TypeError),
+        ({"split": "train[:x]"}, ValueError),
+        ({"split": "validation"}, ValueError),
+        ({"split": "train[:50%]+test"}, ValueError),
+        ({"shuffle": "yes"}, ValueError),
+        ({"shuffle": 1}, ValueError),
+        ({"data_dir": 5}, TypeError),
+        ({"download": "no"}, ValueError),
+        ({"download": 0}, ValueError),
+    ],
+)
+def test_rejects_bad_arguments_before_any_work(kwargs, error, tmp_path, monkeypatch):
+    def no_work(*args, **kwargs):
+        raise AssertionError("a bad argument must be rejected before tensorflow-datasets runs")
+
+    monkeypatch.setattr(flowers.urllib.request, "urlopen", no_work)
+    monkeypatch.setattr(tfds, "builder", no_work)
+    ((name, value),) = kwargs.items()
+    with pytest.raises(error, match=f"`{name}`") as info:
+        ktk.data.load_flowers(**{"data_dir": tmp_path, "download": True, **kwargs})
+    assert repr(value) in str(info.value)
+
+
+@pytest.mark.parametrize("split", ["train[:50%]", "train[50%:]+train[:25%]", "all"])
+def test_accepts_sliced_splits(split, tmp_path):
+    with tfds.testing.mock_data(num_examples=8):
+        dataset = ktk.data.load_flowers(
+            split=split, image_size=4, batch_size=8, data_dir=tmp_path, download=False
+        )
+        ((images, _),) = list(dataset.as_numpy_iterator())
+    assert images.shape[1:] == (4, 4, 3)

@@ -176,3 +176,31 @@ def test_downloads_mnist():
     loader = ktk.data.MNISTLoader(source="mnist", seed=0)
     assert loader.train_data.shape == (60000, 28, 28, 1)
     assert loader.test_data.shape == (10000, 28, 28, 1)
+
+
+@pytest.mark.parametrize("shuffle", ["yes", 1, 0.0])
+def test_as_dataset_rejects_a_non_bool_shuffle(shuffle):
+    loader = ktk.data.MNISTLoader(source="digits")
+    with pytest.raises(ValueError, match="`shuffle`") as info:
+        loader.as_dataset("train", shuffle=shuffle)
+    assert repr(shuffle) in str(info.value)
+
+
+def test_as_dataset_shuffle_false_keeps_the_order():
+    loader = ktk.data.MNISTLoader(source="digits", seed=0)
+    (_, labels), *_ = loader.as_dataset("train", batch_size=64, shuffle=False).as_numpy_iterator()
+    np.testing.assert_array_equal(labels, loader.train_label[:64])
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, name",
+    [
+        ({"path": 5}, TypeError, "path"),
+        ({"path": ["mnist.npz"]}, TypeError, "path"),
+        ({"source": np.array(["digits"])}, ValueError, "source"),
+        ({"source": ["digits"]}, ValueError, "source"),
+    ],
+)
+def test_rejects_arguments_of_the_wrong_type(kwargs, error, name):
+    with pytest.raises(error, match=f"`{name}`"):
+        ktk.data.MNISTLoader(**kwargs)

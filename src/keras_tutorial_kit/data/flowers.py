@@ -7,9 +7,10 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from keras_tutorial_kit._validation import check_positive_int
+from keras_tutorial_kit._validation import check_bool, check_positive_int, check_seed
 
 FLOWERS_CLASSES = ("dandelion", "daisy", "tulips", "sunflowers", "roses")
+FLOWERS_SPLITS = ("train", "all")  # tf_flowers' only split, and tensorflow-datasets' "all"
 FLOWERS_URL = (
     "https://storage.googleapis.com/download.tensorflow.org/example_images/flower_photos.tgz"
 )
@@ -48,7 +49,8 @@ def load_flowers(
         batch_size: Positive integer, the batch size.
         shuffle: Whether to shuffle (a buffer of ``shuffle_buffer`` images,
             reshuffled each epoch).
-        seed: Seed of the shuffling; ``None`` draws fresh entropy.
+        seed: Seed of the shuffling (of the files and of the buffer): ``None``,
+            a Python or a NumPy integer; ``None`` draws fresh entropy.
         data_dir: Where tensorflow-datasets keeps its data (its default,
             ``~/tensorflow_datasets``, when ``None``).
         download: Whether to download and prepare the data set if needed.
@@ -59,14 +61,42 @@ def load_flowers(
         image_size, 3)`` images in ``[0, 1]`` and ``int32 (batch,)`` labels.
 
     Raises:
-        ValueError: If ``image_size``, ``batch_size`` or ``shuffle_buffer`` is
-            not a positive integer.
+        ValueError: If ``split`` is not a split of ``tf_flowers``,
+            ``image_size``, ``batch_size`` or ``shuffle_buffer`` is not a
+            positive integer, ``shuffle`` or ``download`` is not a ``bool``,
+            or ``seed`` is not ``None`` or an integer in ``[0, 2**31 - 1]``.
+        TypeError: If ``split`` is not a string, or ``data_dir`` is not
+            ``None``, a string or a path.
         OSError: If the data set is not prepared in ``data_dir`` and cannot be
             downloaded (``download=False``, or offline).
         ImportError: If tensorflow-datasets is not installed.
+
+    Example:
+
+    Offline, on tensorflow-datasets' mock data (random images); outside tests,
+    drop the ``with`` line:
+
+    >>> import tensorflow_datasets as tfds
+    >>> import keras_tutorial_kit as ktk
+    >>> with tfds.testing.mock_data(num_examples=8):
+    ...     dataset = ktk.data.load_flowers(
+    ...         "train[:50%]", image_size=32, batch_size=2, seed=0, download=False
+    ...     )
+    ...     images, labels = next(iter(dataset))
+    >>> tuple(images.shape), images.dtype.name, tuple(labels.shape), labels.dtype.name
+    ((2, 32, 32, 3), 'float32', (2,), 'int32')
     """
+    if not isinstance(split, str):
+        raise TypeError(f"`split` must be a string. Received: split={split!r}")
     image_size = check_positive_int("image_size", image_size)
     batch_size = check_positive_int("batch_size", batch_size)
+    shuffle = check_bool("shuffle", shuffle)
+    seed = check_seed("seed", seed)
+    if data_dir is not None and not isinstance(data_dir, (str, os.PathLike)):
+        raise TypeError(
+            f"`data_dir` must be None, a string or a path. Received: data_dir={data_dir!r}"
+        )
+    download = check_bool("download", download)
     shuffle_buffer = check_positive_int("shuffle_buffer", shuffle_buffer)
     try:
         import tensorflow as tf
@@ -76,12 +106,18 @@ def load_flowers(
             'The flowers pipeline needs tensorflow-datasets: pip install "keras-tutorial-kit[datasets]"'
         ) from error
 
+    _check_split(split, tfds)
     builder = tfds.builder("tf_flowers", data_dir=None if data_dir is None else os.fspath(data_dir))
     if download and not builder.is_prepared():
         _check_reachable(FLOWERS_URL, builder.data_dir)
         builder.download_and_prepare()
     try:
-        dataset = builder.as_dataset(split=split, as_supervised=True, shuffle_files=shuffle)
+        dataset = builder.as_dataset(
+            split=split,
+            as_supervised=True,
+            shuffle_files=shuffle,
+            read_config=tfds.ReadConfig(shuffle_seed=seed),
+        )
     except AssertionError as error:  # tensorflow-datasets' "could not find data"
         raise OSError(
             f"tf_flowers is not prepared in {builder.data_dir}. Run once with download=True "
@@ -97,6 +133,23 @@ def load_flowers(
     if shuffle:
         dataset = dataset.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
     return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def _check_split(split: str, tfds: Any) -> None:
+    """Raises ``ValueError`` naming ``split`` unless it parses and names only ``FLOWERS_SPLITS``."""
+    try:
+        tfds.core.ReadInstruction.from_spec(split)
+    except ValueError as error:
+        raise ValueError(
+            f"`split` must be a tensorflow-datasets split string such as 'train[:80%]'. "
+            f"Received: split={split!r}"
+        ) from error
+    names = {part.split("[")[0].strip() for part in split.split("+")}
+    if not names <= set(FLOWERS_SPLITS):
+        raise ValueError(
+            f"`split` may only name the splits {FLOWERS_SPLITS} of tf_flowers. "
+            f"Received: split={split!r}"
+        )
 
 
 def _check_reachable(url: str, data_dir: str) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from keras_tutorial_kit._validation import check_positive_int, check_seed
+from keras_tutorial_kit._validation import check_bool, check_positive_int, check_seed
 
 MNIST_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
@@ -61,6 +61,7 @@ class MNISTLoader:
         ValueError: If ``source`` is unknown, ``test_fraction`` is not in
             ``(0, 1)``, ``path`` is given with ``source="digits"``, or the file
             at ``path`` lacks one of the MNIST arrays.
+        TypeError: If ``path`` is neither ``None`` nor a path.
         FileNotFoundError: If ``path`` does not exist.
         OSError: If MNIST is neither cached nor downloadable (for example
             offline).
@@ -84,7 +85,7 @@ class MNISTLoader:
         seed: int | None = None,
         test_fraction: float = 0.25,
     ) -> None:
-        if source not in SOURCES:
+        if not isinstance(source, str) or source not in SOURCES:
             raise ValueError(f"`source` must be one of {SOURCES}. Received: source={source!r}")
         if (
             isinstance(test_fraction, bool)
@@ -94,6 +95,8 @@ class MNISTLoader:
             raise ValueError(
                 f"`test_fraction` must be a number in (0, 1). Received: test_fraction={test_fraction!r}"
             )
+        if path is not None and not isinstance(path, (str, bytes, os.PathLike)):
+            raise TypeError(f"`path` must be None or a path. Received: path={path!r}")
         if path is not None and source != "mnist":
             raise ValueError(
                 f'`path` is only used with source="mnist". Received: source={source!r}, path={path!r}'
@@ -160,12 +163,15 @@ class MNISTLoader:
             A ``tf.data.Dataset`` yielding ``(float32 [b, H, W, 1], int32 [b])``.
 
         Raises:
-            ValueError: If ``split`` is unknown or ``batch_size`` is not a
-                positive integer.
+            ValueError: If ``split`` is unknown, ``batch_size`` is not a
+                positive integer or ``shuffle`` is neither ``None`` nor a
+                ``bool``.
         """
-        if split not in ("train", "test"):
+        if not isinstance(split, str) or split not in ("train", "test"):
             raise ValueError(f'`split` must be "train" or "test". Received: split={split!r}')
         batch_size = check_positive_int("batch_size", batch_size)
+        if shuffle is not None:
+            shuffle = check_bool("shuffle", shuffle)
         import tensorflow as tf
 
         if split == "train":
