@@ -155,3 +155,50 @@ def test_get_batch_and_as_dataset_reject_bad_sizes(kwargs, name):
 def test_rejects_invalid_seed():
     with pytest.raises(ValueError, match="seed"):
         ktk.data.CharCorpus("abc", seed=-1)
+
+
+@given(
+    text=st.text(min_size=3, max_size=200),
+    seq_length=st.integers(1, 10),
+    seed=st.integers(0, 2**31 - 1),
+)
+def test_get_batch_every_step_targets_are_the_window_shifted_by_one(text, seq_length, seed):
+    corpus = ktk.data.CharCorpus(text, seed=seed)
+    if seq_length + 1 > len(text):
+        return
+    seq, targets = corpus.get_batch(seq_length, 7, return_sequences=True)
+    assert seq.shape == targets.shape == (7, seq_length) and targets.dtype == np.int32
+    starts = {
+        i
+        for i in range(len(text) - seq_length)
+        if (corpus.text[i : i + seq_length] == seq[0]).all()
+    }
+    assert any((corpus.text[i + 1 : i + seq_length + 1] == targets[0]).all() for i in starts)
+    np.testing.assert_array_equal(seq[:, 1:], targets[:, :-1])
+    # Same seed, same windows as the last-step batches; the last target is theirs.
+    last_seq, next_char = ktk.data.CharCorpus(text, seed=seed).get_batch(seq_length, 7)
+    np.testing.assert_array_equal(last_seq, seq)
+    np.testing.assert_array_equal(next_char, targets[:, -1])
+
+
+def test_as_dataset_every_step_targets_cover_every_window_once():
+    text = "the quick brown fox jumps over the lazy dog"
+    corpus = ktk.data.CharCorpus(text, seed=3)
+    seen = []
+    for ids, targets in corpus.as_dataset(5, batch_size=8, return_sequences=True):
+        ids, targets = ids.numpy(), targets.numpy()
+        assert ids.shape == targets.shape and ids.shape[1] == 5 and targets.dtype == np.int32
+        seen.extend(
+            corpus.decode(np.append(row, target[-1]))
+            for row, target in zip(ids, targets, strict=True)
+        )
+        np.testing.assert_array_equal(ids[:, 1:], targets[:, :-1])
+    assert sorted(seen) == sorted(text[i : i + 6] for i in range(len(text) - 5))
+
+
+def test_return_sequences_must_be_a_boolean():
+    corpus = ktk.data.CharCorpus("abcdef")
+    with pytest.raises(ValueError, match="return_sequences"):
+        corpus.get_batch(2, 3, return_sequences="yes")
+    with pytest.raises(ValueError, match="return_sequences"):
+        corpus.as_dataset(2, 3, return_sequences=1)

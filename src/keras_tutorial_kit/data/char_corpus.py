@@ -21,7 +21,9 @@ class CharCorpus:
     ``seq`` of ``seq_length`` ids with the id that follows each one. Unlike the
     tutorial, the windows come from a private ``numpy.random.Generator`` (seeded by
     ``seed``), ``encode`` / ``decode`` convert strings, and ``as_dataset`` builds a
-    shuffled ``tf.data`` pipeline of every window for ``Model.fit``.
+    shuffled ``tf.data`` pipeline of every window for ``Model.fit``. Both take
+    ``return_sequences=True`` to give the next id after every step of a window
+    (the window shifted by one) instead of after its last step only.
 
     Args:
         text: The corpus; at least two characters.
@@ -54,6 +56,9 @@ class CharCorpus:
     >>> seq, next_char = corpus.get_batch(seq_length=4, batch_size=3)
     >>> seq.shape, next_char.shape
     ((3, 4), (3,))
+    >>> seq, next_chars = corpus.get_batch(seq_length=4, batch_size=3, return_sequences=True)
+    >>> next_chars.shape, bool((seq[:, 1:] == next_chars[:, :-1]).all())
+    ((3, 4), True)
     """
 
     def __init__(self, text: str, seed: int | None = None, lower: bool = False) -> None:
@@ -154,25 +159,35 @@ class CharCorpus:
             )
         return seq_length
 
-    def get_batch(self, seq_length: int, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
+    def get_batch(
+        self, seq_length: int, batch_size: int, return_sequences: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Random windows of ``seq_length`` ids and the id that follows each, as the tutorial.
 
         Args:
             seq_length: Window length; the corpus needs ``seq_length + 1`` characters.
             batch_size: Number of windows.
+            return_sequences: Whether the targets are the id after every step of each
+                window (the window shifted by one, for
+                ``CharRNN(..., return_sequences=True)``) instead of after its last step.
 
         Returns:
             ``(seq, next_char)``: ``int32`` arrays of shapes ``(batch_size, seq_length)``
-            and ``(batch_size,)``, with ``next_char[i] == text[start_i + seq_length]``.
+            and ``(batch_size,)``, with ``next_char[i] == text[start_i + seq_length]``;
+            with ``return_sequences``, ``next_char`` has the shape of ``seq`` and
+            ``next_char[i, t] == text[start_i + t + 1]``.
 
         Raises:
-            ValueError: If an argument is not a positive integer or the corpus is
-                shorter than ``seq_length + 1``.
+            ValueError: If an argument is not a positive integer (or a boolean) or the
+                corpus is shorter than ``seq_length + 1``.
         """
         seq_length = self._check_seq_length(seq_length)
         batch_size = check_positive_int("batch_size", batch_size)
+        return_sequences = check_bool("return_sequences", return_sequences)
         starts = self._rng.integers(0, len(self) - seq_length, size=batch_size)
         windows = self.text[starts[:, None] + np.arange(seq_length + 1)]
+        if return_sequences:
+            return windows[:, :-1], windows[:, 1:]
         return windows[:, :-1], windows[:, -1].copy()
 
     def as_dataset(
@@ -182,11 +197,14 @@ class CharCorpus:
         shuffle: bool = True,
         seed: int | None = None,
         drop_remainder: bool = False,
+        return_sequences: bool = False,
     ) -> Any:
         """A ``tf.data.Dataset`` of every window, batched, for ``Model.fit``.
 
         Each element is ``(ids, next_id)`` with shapes ``(batch, seq_length)`` and
-        ``(batch,)``, ``int32``; one pass visits each of the ``len(text) - seq_length``
+        ``(batch,)``, ``int32``, or with ``return_sequences`` ``(ids, next_ids)``, both
+        ``(batch, seq_length)``, ``next_ids`` being ``ids`` shifted by one character
+        (the targets of ``CharRNN(..., return_sequences=True)``); one pass visits each of the ``len(text) - seq_length``
         windows once. Shuffling draws a new order on every pass (epoch). Needs
         TensorFlow (imported here), which works with ``fit`` on any backend.
 
@@ -196,13 +214,15 @@ class CharCorpus:
             shuffle: Whether to shuffle the windows.
             seed: Shuffle seed; ``None`` uses the corpus ``seed``.
             drop_remainder: Whether to drop a last, smaller batch.
+            return_sequences: Whether the targets are the next id after every step
+                instead of after the last step only.
 
         Returns:
             A prefetched ``tf.data.Dataset``.
 
         Raises:
-            ValueError: As ``get_batch``, or if ``shuffle`` / ``drop_remainder`` are
-                not booleans.
+            ValueError: As ``get_batch``, or if ``shuffle`` / ``drop_remainder`` /
+                ``return_sequences`` are not booleans.
         """
         import tensorflow as tf
 
@@ -210,6 +230,7 @@ class CharCorpus:
         batch_size = check_positive_int("batch_size", batch_size)
         shuffle = check_bool("shuffle", shuffle)
         drop_remainder = check_bool("drop_remainder", drop_remainder)
+        return_sequences = check_bool("return_sequences", return_sequences)
         if seed is None:
             seed = self.seed
         num_windows = len(self) - seq_length
@@ -222,6 +243,6 @@ class CharCorpus:
 
         def windows(starts):
             gathered = tf.gather(text, starts[:, None] + offsets[None, :])
-            return gathered[:, :-1], gathered[:, -1]
+            return gathered[:, :-1], gathered[:, 1:] if return_sequences else gathered[:, -1]
 
         return dataset.map(windows, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)

@@ -10,12 +10,18 @@ import numpy as np
 from keras import ops
 
 from keras_tutorial_kit._validation import check_bool, check_positive_int, get_activation
+from keras_tutorial_kit.models._compiled_generation import CompiledLoops
+from keras_tutorial_kit.models._numpy_generation import (
+    check_prompt,
+    check_stop_ids,
+    numpy_generate,
+)
 from keras_tutorial_kit.samplers import TemperatureSampler
 
 
 @keras.saving.register_keras_serializable(package="keras_tutorial_kit")
 class CharRNN(keras.Model):
-    """One-hot character ids, an LSTM, and a ``Dense`` layer on the last step: the tutorial's RNN.
+    """One-hot character ids, an LSTM and a ``Dense`` layer: the tutorial's RNN, or every step.
 
     The model of the tutorial's chapter "Recurrent neural network": the ids are
     one-hot encoded, run through an LSTM of ``units`` units, and the last step's
@@ -27,8 +33,18 @@ class CharRNN(keras.Model):
     the sequence length from its input, with the same numbers as the tutorial's
     loop for the same weights.
 
+    With ``return_sequences=True`` the ``Dense`` layer reads every step and the
+    model predicts the next character after each prefix of the input (the way
+    character models have been trained since Karpathy's char-rnn): train it on
+    :meth:`~keras_tutorial_kit.data.CharCorpus.as_dataset` windows with
+    ``return_sequences=True``, whose targets are the inputs shifted by one. The
+    weights are the same in both modes, so a model trained on every step can be
+    rebuilt with the default mode (``set_weights``) to predict the last step only.
+
     :meth:`generate` writes text one character at a time, carrying the LSTM state
     from step to step instead of re-running a whole window per character.
+    :meth:`export` writes an artifact whose input is integer ids of any batch size
+    and length.
 
     Args:
         vocab_size: Positive integer, the number of distinct characters (ids are
@@ -36,6 +52,8 @@ class CharRNN(keras.Model):
         units: Positive integer, the LSTM width (the tutorial's is 256).
         output_activation: ``"softmax"`` (the tutorial's) for probabilities,
             ``None`` for logits (then compile with ``from_logits=True``).
+        return_sequences: Whether to return the prediction after every step
+            (``True``) or after the last step only (``False``, the tutorial's).
         **kwargs: Base model arguments such as ``name`` and ``dtype``.
 
     Call arguments:
@@ -43,12 +61,13 @@ class CharRNN(keras.Model):
             ``[0, vocab_size)`` one-hot encode to zeros, as ``one_hot`` does.
 
     Returns:
-        A tensor of shape ``(batch, vocab_size)``: next-character probabilities
-        (or logits).
+        A tensor of shape ``(batch, vocab_size)``, or ``(batch, time, vocab_size)``
+        with ``return_sequences``: next-character probabilities (or logits).
 
     Raises:
         ValueError: If ``vocab_size`` or ``units`` is not a positive integer, the
-            activation is unknown, or the input is not 2-D.
+            activation is unknown, ``return_sequences`` is not a boolean, or the
+            input is not 2-D.
 
     Example:
 
@@ -61,6 +80,9 @@ class CharRNN(keras.Model):
     >>> new_ids = model.generate([0, 1, 2], length=4, seed=0)
     >>> new_ids.shape, bool(((new_ids >= 0) & (new_ids < 5)).all())
     ((1, 4), True)
+    >>> every_step = ktk.models.CharRNN(vocab_size=5, units=8, return_sequences=True)
+    >>> tuple(every_step(np.array([[0, 1, 2], [4, 3, 2]])).shape)
+    (2, 3, 5)
     """
 
     def __init__(
@@ -68,17 +90,22 @@ class CharRNN(keras.Model):
         vocab_size: int,
         units: int = 256,
         output_activation: Any = "softmax",
+        return_sequences: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.vocab_size = check_positive_int("vocab_size", vocab_size)
         self.units = check_positive_int("units", units)
         self.output_activation = get_activation("output_activation", output_activation)
+        self.return_sequences = check_bool("return_sequences", return_sequences)
         policy = self.dtype_policy
-        self.lstm = keras.layers.LSTM(self.units, dtype=policy, name="lstm")
+        self.lstm = keras.layers.LSTM(
+            self.units, return_sequences=self.return_sequences, dtype=policy, name="lstm"
+        )
         self.output_layer = keras.layers.Dense(
             self.vocab_size, activation=self.output_activation, dtype=policy, name="output"
         )
+        self._compiled_loops = CompiledLoops()
 
     def build(self, input_shape: tuple[int | None, ...]) -> None:
         input_shape = tuple(input_shape)
@@ -95,6 +122,8 @@ class CharRNN(keras.Model):
         return self.output_layer(self.lstm(one_hot))
 
     def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
+        if self.return_sequences:
+            return (input_shape[0], input_shape[1], self.vocab_size)
         return (input_shape[0], self.vocab_size)
 
     def get_config(self) -> dict[str, Any]:
@@ -104,74 +133,130 @@ class CharRNN(keras.Model):
                 "vocab_size": self.vocab_size,
                 "units": self.units,
                 "output_activation": keras.activations.serialize(self.output_activation),
+                "return_sequences": self.return_sequences,
             }
         )
         return config
+
+    def export(
+        self,
+        filepath: Any,
+        format: str = "tf_saved_model",
+        verbose: bool | None = None,
+        input_signature: Any = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Exports for inference, as ``keras.Model.export``, with integer ids as the input.
+
+        Without an ``input_signature`` the artifact takes ``int32`` ids of shape
+        ``(batch, time)``, both dimensions free (Keras alone would declare the
+        float input and the time length of the model's first call). Arguments
+        and formats are those of ``keras.Model.export``.
+
+        On the torch backend Keras traces the LSTM's time loop at one length, so
+        an artifact with a free time axis would silently compute the wrong number
+        of steps: there ``input_signature`` must fix the time length, such as
+        ``[keras.InputSpec(shape=(None, 40), dtype="int32")]``.
+
+        Raises:
+            ValueError: On torch, if ``input_signature`` does not fix the time length.
+        """
+        if keras.backend.backend() == "torch":
+            shape = getattr(input_signature[0], "shape", None) if input_signature else None
+            if shape is None or len(shape) != 2 or shape[1] is None:
+                raise ValueError(
+                    "On the torch backend, `CharRNN.export` needs an `input_signature` with a "
+                    "fixed time length, e.g. [keras.InputSpec(shape=(None, 40), "
+                    f'dtype="int32")]. Received: input_signature={input_signature!r}'
+                )
+        if input_signature is None:
+            input_signature = [keras.InputSpec(shape=(None, None), dtype="int32")]
+        return super().export(
+            filepath, format=format, verbose=verbose, input_signature=input_signature, **kwargs
+        )
 
     def generate(
         self,
         prompt: Any,
         length: int,
-        sampler: Callable[[np.ndarray], Any] | None = None,
+        sampler: Callable[[Any], Any] | None = None,
         seed: int | None = None,
         return_logits: bool = False,
-    ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+        stop_ids: Any = None,
+        compiled: bool | None = None,
+    ) -> Any:
         """Writes ``length`` new characters after ``prompt``, one LSTM step per character.
 
         The prompt is read one step at a time and the LSTM state ``(h, c)`` is
         carried on; each new character costs one LSTM step and one ``Dense``
-        product, computed in float32 NumPy from the model's current weights
-        (the same equations as ``keras.layers.LSTMCell``), so the logits of step
-        ``j`` equal those of a full forward pass over the prompt and the first
+        product (the same equations as ``keras.layers.LSTMCell``), so the logits of
+        step ``j`` equal those of a full forward pass over the prompt and the first
         ``j`` new ids. The sampler always receives logits, whatever
-        ``output_activation`` is.
+        ``output_activation`` is; the mode (``return_sequences``) does not matter.
+
+        Two loops compute the same thing. The NumPy loop (float32) is the fastest
+        at batch 1 on a CPU and the default for NumPy prompts. The compiled loop
+        (``compiled=True``, the default for backend-tensor prompts) is ``keras.ops``
+        with the sampler inside: one ``tf.function`` on TensorFlow, one ``jax.jit``
+        on JAX (traced once per sampler settings, ``length``, ``stop_ids`` and
+        prompt shape), eager on torch; it is the one for large batches and GPUs.
+        A :class:`~keras_tutorial_kit.samplers.TemperatureSampler` then draws
+        with its ``keras.ops`` path from its ``seed_generator`` (other numbers
+        than its NumPy path, same distribution); any other sampler must be a
+        traceable function of tensors (on JAX, without random state of its own).
 
         Args:
             prompt: Integer ids of shape ``(batch, time)`` or ``(time,)`` (one
-                sequence), ``time >= 1``.
+                sequence), ``time >= 1``: NumPy, a list or a backend tensor.
             length: Positive integer, the number of new ids per sequence.
-            sampler: Any callable from NumPy float32 logits ``(batch, vocab_size)``
-                to ids ``(batch,)``, such as
-                :class:`~keras_tutorial_kit.samplers.TemperatureSampler` or a
-                lambda. Default: ``TemperatureSampler(temperature=1.0, seed=seed)``,
+            sampler: Callable from float32 logits ``(batch, vocab_size)`` to ids
+                ``(batch,)``, such as a ``TemperatureSampler`` or a lambda.
+                Default: ``TemperatureSampler(temperature=1.0, seed=seed)``,
                 plain sampling from the model's distribution.
             seed: Seed of the default sampler; only valid when ``sampler`` is
                 ``None``.
             return_logits: Whether to also return the logits each new id was drawn
                 from.
+            stop_ids: ``None``, an id or a sequence of ids. Each row stops at its
+                first stop id (which it keeps); after it the row holds ``-1``
+                (no character's id) and its logits are zeros.
+            compiled: ``True`` for the compiled loop, ``False`` for NumPy;
+                ``None`` chooses the compiled loop for a backend-tensor prompt.
 
         Returns:
-            ``int32`` NumPy array of shape ``(batch, length)`` with the new ids only
-            (batch 1 for a 1-D prompt); with ``return_logits``, also a float32 array
-            of shape ``(batch, length, vocab_size)``.
+            The new ids, ``int32`` of shape ``(batch, length)`` (batch 1 for a 1-D
+            prompt); with ``stop_ids`` also the lengths, ``int32`` of shape
+            ``(batch,)``: the number of ids up to and including the stop id (or
+            ``length``); with ``return_logits`` last the logits, float32 of shape
+            ``(batch, length, vocab_size)``. So ``ids``, ``(ids, logits)``,
+            ``(ids, lengths)`` or ``(ids, lengths, logits)``. Backend tensors
+            for a backend-tensor prompt on the compiled loop, NumPy otherwise.
 
         Raises:
             ValueError: If ``prompt`` is not 1-D or 2-D integer ids in
                 ``[0, vocab_size)`` with at least one step, ``length`` is not a
-                positive integer, ``seed`` is given with a ``sampler``, or the
-                sampler returns ids of the wrong shape or range.
+                positive integer, ``stop_ids`` holds an id outside the vocabulary,
+                ``seed`` is given with a ``sampler``, or the sampler returns ids
+                of the wrong shape or range (NumPy loop).
+
+        Example:
+
+        >>> import numpy as np
+        >>> import keras_tutorial_kit as ktk
+        >>> model = ktk.models.CharRNN(vocab_size=5, units=8)
+        >>> ids, lengths = model.generate([[0, 1], [2, 3]], length=6, stop_ids=[4], seed=0)
+        >>> ids.shape, lengths.shape, bool((ids[0, lengths[0]:] == -1).all())
+        ((2, 6), (2,), True)
+        >>> compiled = model.generate(np.array([[0, 1]]), 6, seed=0, compiled=True)
+        >>> compiled.shape, compiled.dtype.name
+        ((1, 6), 'int32')
         """
-        ids = np.asarray(prompt)
-        if ids.ndim == 1:
-            ids = ids[None, :]
-        if (
-            ids.ndim != 2
-            or ids.shape[0] < 1
-            or ids.shape[1] < 1
-            or not np.issubdtype(ids.dtype, np.integer)
-        ):
-            raise ValueError(
-                "`prompt` must be integer ids of shape (batch, time) or (time,) with time >= 1. "
-                f"Received: prompt with shape {np.shape(prompt)} and dtype "
-                f"{np.asarray(prompt).dtype}"
-            )
-        if ids.min() < 0 or ids.max() >= self.vocab_size:
-            raise ValueError(
-                f"`prompt` ids must lie in [0, {self.vocab_size}). Received: min={ids.min()}, "
-                f"max={ids.max()}"
-            )
+        is_tensor = ops.is_tensor(prompt)
+        ids = check_prompt(prompt, self.vocab_size)
         length = check_positive_int("length", length)
         return_logits = check_bool("return_logits", return_logits)
+        stop_ids = check_stop_ids(stop_ids, self.vocab_size)
+        compiled = is_tensor if compiled is None else check_bool("compiled", compiled)
         if sampler is None:
             sampler = TemperatureSampler(temperature=1.0, seed=seed)
         elif seed is not None:
@@ -183,71 +268,21 @@ class CharRNN(keras.Model):
             raise ValueError(f"`sampler` must be callable. Received: sampler={sampler!r}")
         if not self.built:
             self.build((None, None))
-
-        def numpy(variable):
-            return np.asarray(ops.convert_to_numpy(variable), dtype=np.float32)
-
         cell = self.lstm.cell
-        kernel, recurrent_kernel = numpy(cell.kernel), numpy(cell.recurrent_kernel)
-        bias = numpy(cell.bias) if cell.use_bias else np.zeros(4 * self.units, np.float32)
-        dense_kernel = numpy(self.output_layer.kernel)
-        dense_bias = numpy(self.output_layer.bias)
-        # One-hot input times the kernel is a row lookup; fold the bias in once.
-        input_rows = kernel + bias
-
-        batch = ids.shape[0]
-        h = np.zeros((batch, self.units), np.float32)
-        c = np.zeros((batch, self.units), np.float32)
-        step = _lstm_step
-        for t in range(ids.shape[1]):
-            h, c = step(input_rows[ids[:, t]], h, c, recurrent_kernel, self.units)
-        new_ids = np.empty((batch, length), np.int32)
-        all_logits = (
-            np.empty((batch, length, self.vocab_size), np.float32) if return_logits else None
+        variables = [cell.kernel, cell.recurrent_kernel, cell.bias]
+        variables += [self.output_layer.kernel, self.output_layer.bias]
+        if compiled:
+            weights = [ops.stop_gradient(ops.cast(v, "float32")) for v in variables]
+            prompt = ops.convert_to_tensor(ids, "int32")
+            settings = (length, sampler, stop_ids, return_logits)
+            outputs = self._compiled_loops.run(weights, prompt, *settings)
+            if not is_tensor:
+                outputs = [None if x is None else ops.convert_to_numpy(x) for x in outputs]
+        else:
+            weights = [np.asarray(ops.convert_to_numpy(v), np.float32) for v in variables]
+            outputs = numpy_generate(weights, ids, length, sampler, stop_ids, return_logits)
+        new_ids, lengths, logits = outputs
+        returned = (
+            (new_ids,) + ((lengths,) if stop_ids else ()) + ((logits,) if return_logits else ())
         )
-        for j in range(length):
-            logits = h @ dense_kernel
-            logits += dense_bias
-            if all_logits is not None:
-                all_logits[:, j] = logits
-            drawn = np.asarray(ops.convert_to_numpy(sampler(logits)))
-            if drawn.shape != (batch,) or not np.issubdtype(drawn.dtype, np.integer):
-                raise ValueError(
-                    f"`sampler` must return integer ids of shape ({batch},). "
-                    f"Received: shape {drawn.shape}, dtype {drawn.dtype}"
-                )
-            if drawn.min() < 0 or drawn.max() >= self.vocab_size:
-                raise ValueError(
-                    f"`sampler` returned ids outside [0, {self.vocab_size}): {drawn.tolist()}"
-                )
-            new_ids[:, j] = drawn
-            if j + 1 < length:
-                h, c = step(input_rows[drawn], h, c, recurrent_kernel, self.units)
-        if return_logits:
-            return new_ids, all_logits
-        return new_ids
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    """Logistic function in place, written as ``0.5 * tanh(x / 2) + 0.5`` (no overflow)."""
-    x *= np.float32(0.5)
-    np.tanh(x, out=x)
-    x *= np.float32(0.5)
-    x += np.float32(0.5)
-    return x
-
-
-def _lstm_step(
-    x_rows: np.ndarray, h: np.ndarray, c: np.ndarray, recurrent_kernel: np.ndarray, units: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """One ``LSTMCell`` step (gates i, f, c, o; sigmoid and tanh) in float32 NumPy."""
-    z = h @ recurrent_kernel
-    z += x_rows
-    i = _sigmoid(z[:, :units])
-    f = _sigmoid(z[:, units : 2 * units])
-    g = np.tanh(z[:, 2 * units : 3 * units])
-    o = _sigmoid(z[:, 3 * units :])
-    c = f * c
-    c += i * g
-    h = o * np.tanh(c)
-    return h, c
+        return returned[0] if len(returned) == 1 else returned
