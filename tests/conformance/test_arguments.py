@@ -349,11 +349,8 @@ BAD += [
     ("rl.ReplayBuffer.save", "path", 5),
 ]
 # Cases that fail on this branch, and where they are fixed.
-_DATA = "data owner: check {} first and name it in the error"
 _MODELS = "models owner: check {} first and name it in the error"
 XFAIL: dict[tuple[str, str], Any] = {
-    ("data.CharCorpus.from_file", "path"): _reported(_DATA.format("path")),
-    ("data.CharCorpus.from_file", "encoding"): _reported(_DATA.format("encoding")),
     ("models.CharRNN.generate", "prompt"): _reported(_MODELS.format("prompt (show the value)")),
     ("models.QNetwork.act", "observations"): _reported(_MODELS.format("observations' shape")),
     ("models.QNetwork.act", "weights"): _reported(_MODELS.format("weights")),

@@ -39,12 +39,6 @@ OBSERVATIONS = np.random.default_rng(1).normal(size=(20, 2)).astype("float32")
 SAME_SEEDS = (np.int64(3), np.int32(3), np.uint8(3))
 BAD_SEEDS = (-1, 2**31, 1.5, "3", True, np.float64(3.0), [3])
 XFAIL_RL = pytest.mark.xfail(strict=True, reason="fixed on h-rl")
-XFAIL_SAMPLERS = pytest.mark.xfail(
-    strict=True, reason="fixed on h-samplers: seed= of sample_logits must go through check_seed"
-)
-XFAIL_CORPUS = pytest.mark.xfail(
-    strict=True, reason="reported: CharCorpus.as_dataset must pass seed through check_seed"
-)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -202,10 +196,6 @@ XFAIL = {
     ("test_seed_survives_config_save_and_load", "rl.PrioritizedReplayBuffer"): XFAIL_RL,
     ("test_rejects_bad_seeds", "rl.DQNAgent.evaluate"): XFAIL_RL,
     ("test_accepts_none_int_and_numpy_integers_alike", "rl.DQNAgent.evaluate"): XFAIL_RL,
-    ("test_accepts_none_int_and_numpy_integers_alike", "data.CharCorpus.as_dataset"): XFAIL_CORPUS,
-    ("test_rejects_bad_seeds", "data.CharCorpus.as_dataset"): XFAIL_CORPUS,
-    ("test_rejects_bad_seeds", "samplers.TemperatureSampler.__call__"): XFAIL_SAMPLERS,
-    ("test_rejects_bad_seeds", "samplers.sample_logits"): XFAIL_SAMPLERS,
 }
 
 

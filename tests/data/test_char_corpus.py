@@ -202,3 +202,23 @@ def test_return_sequences_must_be_a_boolean():
         corpus.get_batch(2, 3, return_sequences="yes")
     with pytest.raises(ValueError, match="return_sequences"):
         corpus.as_dataset(2, 3, return_sequences=1)
+
+
+def test_from_file_rejects_a_path_that_is_not_a_path():
+    with pytest.raises(TypeError, match=r"`path`.*Received: path=None"):
+        ktk.data.CharCorpus.from_file(None)
+
+
+def test_from_file_rejects_an_unknown_encoding(tmp_path):
+    path = tmp_path / "text.txt"
+    path.write_text("abcabc" * 10, encoding="utf-8")
+    with pytest.raises(ValueError, match=r"Received: encoding='no-such-codec'"):
+        ktk.data.CharCorpus.from_file(path, encoding="no-such-codec")
+    with pytest.raises(TypeError, match=r"Received: encoding=5"):
+        ktk.data.CharCorpus.from_file(path, encoding=5)
+
+
+def test_as_dataset_checks_its_seed():
+    corpus = ktk.data.CharCorpus("abcdefgh" * 20)
+    with pytest.raises(ValueError, match=r"Received: seed=-1"):
+        corpus.as_dataset(seq_length=4, batch_size=2, seed=-1)

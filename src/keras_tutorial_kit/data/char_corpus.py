@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 from typing import Any
 
@@ -101,8 +102,19 @@ class CharCorpus:
 
         Raises:
             FileNotFoundError: If ``path`` does not exist.
-            ValueError: As the constructor.
+            TypeError: If ``path`` is not a string or path, or ``encoding`` not a string.
+            ValueError: If ``encoding`` names no codec, and as the constructor.
         """
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"`path` must be a string or a path. Received: path={path!r}")
+        if not isinstance(encoding, str):
+            raise TypeError(f"`encoding` must be a string. Received: encoding={encoding!r}")
+        try:
+            codecs.lookup(encoding)
+        except LookupError as error:
+            raise ValueError(
+                f"`encoding` must name a text encoding. Received: encoding={encoding!r}"
+            ) from error
         with open(path, encoding=encoding) as file:
             return cls(file.read(), seed=seed, lower=lower)
 
@@ -231,6 +243,7 @@ class CharCorpus:
         shuffle = check_bool("shuffle", shuffle)
         drop_remainder = check_bool("drop_remainder", drop_remainder)
         return_sequences = check_bool("return_sequences", return_sequences)
+        seed = check_seed("seed", seed)
         if seed is None:
             seed = self.seed
         num_windows = len(self) - seq_length
