@@ -30,6 +30,7 @@ def test_quick_run_writes_at_four_diversities(tmp_path, assert_png):
     assert len(result.history["loss"]) == rnn.QUICK["num_batches"]
     assert result.metrics["final_loss"] < result.metrics["initial_loss"]
     assert result.metrics["vocab_size"] == len(chars)
+    assert result.model.return_sequences  # every-step training is the default
     assert_png(result.plot_path)
     reloaded = keras.saving.load_model(result.model_path)
     ids = np.array([[chars.index(c) for c in result.extras["prompt"]]])
@@ -48,6 +49,17 @@ def test_quick_run_writes_at_four_diversities(tmp_path, assert_png):
         rtol=1e-5,
         atol=1e-6,
     )
+
+
+@pytest.mark.parametrize("every_step", [True, False])
+def test_trains_on_every_step_by_default_or_on_the_last_step(every_step):
+    result = rnn.run(quick=True, verbose=0, every_step=every_step)
+    assert result.model.return_sequences is every_step
+    ids = np.zeros((2, rnn.QUICK["seq_length"]), "int32")
+    shape = tuple(keras.ops.shape(result.model(ids)))
+    expected = (2, rnn.QUICK["seq_length"]) if every_step else (2,)
+    assert shape == (*expected, result.metrics["vocab_size"])
+    assert result.metrics["final_loss"] < result.metrics["initial_loss"]
 
 
 def test_learns_any_text_file(tmp_path):
