@@ -16,6 +16,17 @@ NATIVE_LOG_LINE = re.compile(
     rb"|To enable the following instructions: .* rebuild TensorFlow)"
 )
 
+#: The same lines as removable text. TensorFlow ends its CPU-instructions notice without a
+#: newline, so whatever is written next (an argparse error, say) shares its line and must
+#: survive the removal.
+NATIVE_LOG_TEXT = re.compile(
+    rb"^(?:[IWEF]\d{4} [\d:.]+ +\d+ [\w.]+:\d+\] .*\n?"
+    rb"|WARNING: All log messages before absl::InitializeLog\(\) is called.*\n?"
+    rb"|To enable the following instructions: .*? rebuild TensorFlow with the appropriate"
+    rb" compiler flags\.\n?)",
+    re.MULTILINE,
+)
+
 
 @contextlib.contextmanager
 def quiet_native_logs() -> Iterator[None]:
@@ -38,8 +49,21 @@ def quiet_native_logs() -> Iterator[None]:
             os.dup2(saved, 2)
             os.close(saved)
             caught.seek(0)
-            kept = [
-                line for line in caught.read().splitlines(True) if not NATIVE_LOG_LINE.match(line)
-            ]
+            kept = NATIVE_LOG_TEXT.sub(b"", caught.read())
             if kept:
-                os.write(2, b"".join(kept))
+                os.write(2, kept)
+
+
+def quiet_if_command_line() -> contextlib.AbstractContextManager[None]:
+    """``quiet_native_logs()`` while the package is imported by its own command line.
+
+    The command line (``keras-tutorial-kit`` or ``python -m keras_tutorial_kit``) is
+    quiet unless given ``--verbose``; TensorFlow prints its import-time lines while
+    ``keras_tutorial_kit/__init__.py`` imports the subpackages, before ``cli.main``
+    runs, so that import is where the quiet has to start. Any other importer keeps
+    stderr untouched.
+    """
+    command = os.path.basename(sys.argv[0]) if sys.argv else ""
+    if command in ("keras-tutorial-kit", "-m") and "--verbose" not in sys.argv:
+        return quiet_native_logs()
+    return contextlib.nullcontext()
