@@ -17,6 +17,7 @@ from __future__ import annotations
 import inspect
 import json
 import pathlib
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -179,6 +180,72 @@ KINDS: dict[str, tuple[Callable, Callable]] = {
     "prioritized_replay_buffer": (load_prioritized_replay_buffer, replay_prioritized_replay_buffer),
     "dqn_agent": (load_dqn_agent, replay_dqn_agent),
 }
+
+
+# ------------------------------------------------------------- seeded sampler draws
+# The ids a seed draws from the text sampler are promised within a minor release only
+# (docs/versioning.rst): across minor releases a draw is checked against the
+# distribution it came from, not id for id. Greedy draws (temperature 0) are not draws.
+def minor_release(version: str) -> tuple[int, int]:
+    """``(major, minor)`` of a version string such as ``"0.2.0.dev0"``."""
+    found = re.match(r"(\d+)\.(\d+)\.", version)
+    if found is None:
+        raise ValueError(f"not a MAJOR.MINOR.PATCH version: {version!r}")
+    return int(found[1]), int(found[2])
+
+
+def _drawn_from(logits: str, options: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "logits": logits,
+        "temperature": options.get("temperature", 1.0),
+        "top_k": options.get("top_k"),
+        "top_p": options.get("top_p"),
+        "min_p": options.get("min_p"),
+    }
+
+
+def seeded_draws(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The outputs of a golden that are seeded draws of the text sampler.
+
+    Maps each output name to what it was drawn from: ``logits`` (the name of the input,
+    or for ``char_rnn`` of the expected output, holding the logits) and the sampler's
+    ``temperature``, ``top_k``, ``top_p`` and ``min_p``. Greedy outputs are left out.
+    """
+    kind, arguments = manifest["kind"], manifest["arguments"]
+    draws = {}
+    if kind == "sampler":
+        for index, config in enumerate(manifest["config"]):
+            for call in range(arguments["calls"]):
+                draws[f"sampler{index}_call{call}"] = _drawn_from("logits", config)
+            draws[f"sampler{index}_large_vocab"] = _drawn_from("large_logits", config)
+        for index, options in enumerate(arguments["sample_logits"]):
+            draws[f"sample_logits{index}"] = _drawn_from("logits", options)
+            draws[f"sample_logits{index}_large_vocab"] = _drawn_from("large_logits", options)
+    elif kind == "char_rnn":  # generate()'s default sampler: temperature 1, no filter
+        draws["generated_ids"] = _drawn_from("generated_logits", {})
+    return {name: draw for name, draw in draws.items() if draw["temperature"] != 0}
+
+
+# Outputs computed from earlier draws: across minor releases they are replayed with
+# the golden's draws fed back in (teacher forcing) instead of new ones.
+DRAW_DEPENDENT = {"char_rnn": ("generated_logits",)}
+
+
+def char_rnn_forced_logits(model, inputs, arguments, generated_ids) -> np.ndarray:
+    """The logits ``generate`` gives when its sampler returns ``generated_ids``, step by step.
+
+    Deterministic whatever the sampler engine: each step is one LSTM step on the prompt
+    and the forced prefix.
+    """
+    steps = iter(np.asarray(generated_ids, dtype=np.int32).T)
+
+    def forced(logits):
+        return next(steps)
+
+    _, logits = model.generate(
+        inputs["prompt"], length=arguments["length"], sampler=forced, return_logits=True
+    )
+    return _numpy(logits)
 
 
 def _is_ours(obj: Any) -> bool:
