@@ -177,6 +177,13 @@ def _matmul_runner(backend: str, a, b) -> Callable[[], Any]:
         ja, jb = jnp.asarray(a), jnp.asarray(b)
         fn = jax.jit(lambda p, q: jnp.matmul(p, q, precision="highest"))
         return lambda: fn(ja, jb).block_until_ready()
+    if backend == "torch":
+        import torch
+
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+        ta, tb = torch.as_tensor(a, device=device), torch.as_tensor(b, device=device)
+        # Copying one row back to the host waits for the device.
+        return lambda: torch.matmul(ta, tb)[:1].cpu().numpy()
     return lambda: a @ b
 
 
