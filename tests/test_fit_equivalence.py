@@ -57,6 +57,8 @@ def test_fit_and_evaluate_match_the_built_ins(assert_close):
 @pytest.mark.slow
 def test_data_parallel_over_two_cpu_devices_matches_the_built_ins(assert_close):
     """``tf.distribute.MirroredStrategy`` (TensorFlow) or ``DataParallel`` (JAX), 2 devices."""
+    if keras.backend.backend() == "torch":
+        pytest.skip("Keras has no multi-device data-parallel engine for the torch backend")
     script = pathlib.Path(__file__).parent / "distributed" / "fit_histories.py"
     env = {**os.environ, "KERAS_BACKEND": keras.backend.backend()}
     completed = subprocess.run(
