@@ -16,6 +16,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from scipy import stats
 
 import keras_tutorial_kit as ktk
+from keras_tutorial_kit.rl._next_observations import SharedNextObservations
 from keras_tutorial_kit.rl.replay_buffer import ReplaySample
 
 
@@ -121,7 +122,7 @@ class ReplayBufferMachine(RuleBasedStateMachine):
     def extend(self, endings):
         transitions = [self._next_transition(ending) for ending in endings]
         if transitions:
-            columns = [np.array(column) for column in zip(*transitions, strict=False)]
+            columns = [np.array(column) for column in zip(*transitions, strict=True)]
         else:
             columns = [
                 np.zeros((0, 2), np.float32),
@@ -246,7 +247,7 @@ def test_keeps_terminated_and_truncated_apart():
 def test_extend_keeps_the_last_capacity_rows_of_a_long_batch():
     buffer = ktk.rl.ReplayBuffer(5, (2,), seed=0)
     transitions = [_transition(i, i + 100) for i in range(13)]
-    buffer.extend(*[np.array(column) for column in zip(*transitions, strict=False)])
+    buffer.extend(*[np.array(column) for column in zip(*transitions, strict=True)])
     assert _rows(buffer.transitions()) == [_reference_row(t) for t in transitions[-5:]]
 
 
@@ -262,7 +263,7 @@ def test_shared_observations_give_the_same_samples_as_stored_ones():
         current, next_id = (next_id + 1, next_id + 2) if ending else (next_id, next_id + 1)
     assert _rows(shared.transitions()) == _rows(full.transitions())
     assert _rows(shared.sample(7)) == _rows(full.sample(7))
-    assert shared._next_observations is None
+    assert isinstance(shared._next, SharedNextObservations)  # no array of next observations
 
 
 def test_shared_observations_reject_a_broken_episode():
@@ -408,6 +409,20 @@ def test_sum_tree_finds_the_prefix_sum_leaf(priorities, fractions):
     # Rounding can only move a search across a boundary it is within 1e-9 of.
     cumulative = np.concatenate([[0.0], np.cumsum(priorities)])
     mismatched = found != np.minimum(expected, len(priorities) - 1)
-    for f, u in zip(found[mismatched], prefix[mismatched], strict=False):
+    for f, u in zip(found[mismatched], prefix[mismatched], strict=True):
         assert min(abs(cumulative[f] - u), abs(cumulative[f + 1] - u)) < 1e-9 * priorities.sum()
     assert np.all(priorities[found] > 0)
+
+
+@pytest.mark.parametrize("seed", [3, np.int64(3), np.uint8(3)], ids=["int", "int64", "uint8"])
+def test_numpy_integer_seed_survives_save_and_load(tmp_path, seed):
+    # Issue 9, defect 3: a NumPy integer seed made ``save`` fail (not JSON serializable).
+    buffer = ktk.rl.ReplayBuffer(8, (2,), seed=seed)
+    reference = ktk.rl.ReplayBuffer(8, (2,), seed=3)
+    for identifier in range(6):
+        buffer.add(*_transition(identifier, identifier + 1))
+        reference.add(*_transition(identifier, identifier + 1))
+    assert buffer.seed == 3 and type(buffer.seed) is int
+    loaded = ktk.rl.ReplayBuffer.load(buffer.save(tmp_path / "buffer.npz"))
+    assert loaded.seed == 3 and type(loaded.seed) is int
+    assert _rows(loaded.sample(4)) == _rows(reference.sample(4))
