@@ -336,3 +336,99 @@ def test_target_copy_rejects_a_network_of_another_structure():
     agent.target_network.build((None, 4))
     with pytest.raises(ValueError, match="weights"):
         agent._sync_target()
+
+
+def _damage(folder, kind):
+    """Damages a checkpoint folder the way ``kind`` says; returns the file to be named."""
+    if kind == "dangling_latest":
+        (folder.parent / "latest").write_text("checkpoint-999999999999")
+        return folder.parent / "checkpoint-999999999999"
+    if kind == "agent_json_text":
+        (folder / "agent.json").write_text("not json")
+        return folder / "agent.json"
+    if kind == "truncated_variables":
+        data = (folder / "variables.npz").read_bytes()
+        (folder / "variables.npz").write_bytes(data[: len(data) // 3])
+        return folder / "variables.npz"
+    if kind == "foreign_variables":
+        np.savez(folder / "variables.npz", something=np.zeros(2))
+        return folder
+    if kind == "missing_buffer":
+        (folder / "replay_buffer.npz").unlink()
+        return folder
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "dangling_latest",
+        "agent_json_text",
+        "truncated_variables",
+        "foreign_variables",
+        "missing_buffer",
+    ],
+)
+def test_load_refuses_a_damaged_checkpoint_naming_it(tmp_path, kind):
+    folder = ktk.rl.DQNAgent((4,), 2, hidden_units=(4,), seed=0).save(tmp_path)
+    named = _damage(folder, kind)
+    with pytest.raises(ValueError) as error:
+        ktk.rl.DQNAgent.load(tmp_path)
+    assert str(named) in str(error.value)
+
+
+def test_loads_a_format_1_checkpoint(tmp_path):
+    # 0.1.0 wrote format 1, whose configuration names the buffer capacity buffer_size.
+    agent = ktk.rl.DQNAgent((4,), 2, hidden_units=(4,), buffer_capacity=300, seed=0)
+    folder = agent.save(tmp_path)
+    state = json.loads((folder / "agent.json").read_text())
+    state["format_version"] = 1
+    state["config"]["buffer_size"] = state["config"].pop("buffer_capacity")
+    (folder / "agent.json").write_text(json.dumps(state))
+    loaded = ktk.rl.DQNAgent.load(tmp_path)
+    assert loaded.get_config() == agent.get_config()
+
+
+def test_buffer_size_is_a_deprecated_name_of_buffer_capacity():
+    with pytest.warns(FutureWarning, match="0.4.0"):
+        agent = ktk.rl.DQNAgent((4,), 2, hidden_units=(4,), buffer_size=123)
+    assert agent.buffer_capacity == agent.replay_buffer.capacity == 123
+    assert "buffer_size" not in agent.get_config()
+    with pytest.warns(FutureWarning, match="buffer_capacity"):
+        assert agent.buffer_size == 123
+
+
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        ({"activation": "nope"}, "activation='nope'"),
+        ({"buffer_capacity": 0}, "buffer_capacity=0"),
+        ({"observation_shape": (4, -1)}, "observation_shape"),
+        ({"num_actions": 0}, "num_actions=0"),
+        ({"max_grad_norm": float("nan")}, "max_grad_norm=nan"),
+        ({"seed": 1.5}, "seed=1.5"),
+    ],
+)
+def test_rejects_more_bad_arguments_naming_the_value(kwargs, name):
+    arguments = {"observation_shape": (4,), "num_actions": 2, **kwargs}
+    with pytest.raises(ValueError, match=name):
+        ktk.rl.DQNAgent(**arguments)
+
+
+def test_learn_rejects_a_callback_that_is_not_callable():
+    agent = ktk.rl.DQNAgent((4,), 2, hidden_units=(4,))
+    with pytest.raises(TypeError, match="callback"):
+        agent.learn(gym.make("CartPole-v1"), 10, progress_bar=False, callback=5)
+
+
+def test_train_round_runs_one_round_of_gradient_steps():
+    agent = ktk.rl.DQNAgent((4,), 2, hidden_units=(8,), gradient_steps=3, batch_size=4, seed=0)
+    for step in range(10):
+        observation = np.full(4, step, np.float32)
+        agent.replay_buffer.add(observation, step % 2, 1.0, observation + 1, False)
+    before = agent.q_network.get_weights()
+    loss = agent.train_round()
+    assert np.isfinite(loss) and agent.num_updates == 3
+    assert any(
+        not np.array_equal(a, b) for a, b in zip(before, agent.q_network.get_weights(), strict=True)
+    )

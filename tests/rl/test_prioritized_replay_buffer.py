@@ -150,3 +150,13 @@ def test_sample_rejects_bad_beta(beta):
 def test_update_priorities_rejects_bad_input(indices, priorities, name):
     with pytest.raises(ValueError, match=name):
         _filled(3).update_priorities(indices, priorities)
+
+
+def test_load_refuses_damaged_priorities_naming_the_file(tmp_path):
+    path = _filled(6, seed=1).save(tmp_path / "good.npz")
+    with np.load(path) as archive:
+        arrays = {key: archive[key] for key in archive.files}
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, **{**arrays, "priorities": arrays["priorities"][:2]})
+    with pytest.raises(ValueError, match=r"bad\.npz"):
+        ktk.rl.PrioritizedReplayBuffer.load(bad)

@@ -28,7 +28,7 @@ BACKENDS = ("tensorflow", "jax", "torch")
 def dqn_targets(next_q_values, rewards, terminated, gamma: float):
     """``r + gamma * (1 - terminated) * max_a Q_target(s', a)`` with Keras ops."""
     not_done = 1.0 - ops.cast(terminated, "float32")
-    return rewards + gamma * not_done * ops.max(next_q_values, axis=-1)
+    return ops.cast(rewards, "float32") + gamma * not_done * ops.max(next_q_values, axis=-1)
 
 
 def huber_td_loss(q_values, actions, targets):

@@ -34,8 +34,8 @@ class DQNAgent:
     - a :class:`ReplayBuffer` of ``buffer_capacity`` transitions; training starts
       after ``learning_starts`` steps; every ``train_freq`` steps a **training round**
       of ``gradient_steps`` minibatch steps of size ``batch_size`` runs as **one
-      compiled call** (:meth:`train_round`; targets for the whole round come from the
-      target network, fixed during the round), on TensorFlow, JAX and torch;
+      call** (:meth:`train_round`: compiled on TensorFlow and JAX, eager on torch;
+      targets for the whole round come from the target network, fixed during it);
     - the **Huber loss** on ``Q(s, a) - y`` with
       ``y = r + gamma * (1 - terminated) * max_a' Q_target(s', a')``: only
       ``terminated`` stops the bootstrap; a time-limit cut-off (``truncated``, e.g.

@@ -93,15 +93,8 @@ class PrioritizedReplayBuffer(ReplayBuffer):
     ) -> None:
         self.alpha = check_probability("alpha", alpha)
         self.priority_offset = check_non_negative_number("priority_offset", priority_offset)
-        super().__init__(
-            capacity,
-            observation_shape,
-            observation_dtype=observation_dtype,
-            action_shape=action_shape,
-            action_dtype=action_dtype,
-            seed=seed,
-            store_next_observations=store_next_observations,
-        )
+        arguments = (capacity, observation_shape, observation_dtype, action_shape, action_dtype)
+        super().__init__(*arguments, seed, store_next_observations)
 
     def _allocate(self) -> None:
         super()._allocate()
@@ -120,38 +113,9 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         self._priorities[slots] = priorities
         self._tree.update(slots, (priorities + self.priority_offset) ** self.alpha)
 
-    def add(
-        self,
-        observation: Any,
-        action: Any,
-        reward: float,
-        next_observation: Any,
-        terminated: bool,
-        truncated: bool = False,
-    ) -> None:
-        position = self._position
-        super().add(observation, action, reward, next_observation, terminated, truncated)
-        self._set_priorities(np.array([position]), np.array([self.max_priority]))
-
-    add.__doc__ = ReplayBuffer.add.__doc__
-
-    def extend(
-        self,
-        observations: Any,
-        actions: Any,
-        rewards: Any,
-        next_observations: Any,
-        terminated: Any,
-        truncated: Any = None,
-    ) -> None:
-        super().extend(observations, actions, rewards, next_observations, terminated, truncated)
-        count = min(len(observations), self.capacity)
-        if count == 0:
-            return
-        slots = (self._position - count + np.arange(count)) % self.capacity
-        self._set_priorities(slots, np.full(count, self.max_priority))
-
-    extend.__doc__ = ReplayBuffer.extend.__doc__
+    def _on_stored(self, slots: int | np.ndarray) -> None:
+        slots = np.atleast_1d(slots)  # new transitions get the largest priority so far
+        self._set_priorities(slots, np.full(len(slots), self.max_priority))
 
     def probabilities(self) -> np.ndarray:
         """``P(i)`` of every slot ``0 .. len(self) - 1`` (not oldest-first order)."""

@@ -176,6 +176,7 @@ class ReplayBuffer:
         self._position = (position + 1) % self.capacity
         if self._size < self.capacity:
             self._size += 1
+        self._on_stored(position)
 
     def extend(
         self,
@@ -186,10 +187,9 @@ class ReplayBuffer:
         terminated: Any,
         truncated: Any = None,
     ) -> None:
-        """Stores a batch of transitions at once, in order (the first axis is the batch).
+        """Stores a batch of transitions in order, as :meth:`add` for each row would.
 
-        Equivalent to calling :meth:`add` for each row, in one vectorized copy. If the
-        batch is larger than ``capacity``, only its last ``capacity`` rows remain.
+        One vectorized copy; of a batch longer than ``capacity``, the last rows remain.
 
         Args:
             observations: Array of shape ``(n, *observation_shape)``.
@@ -226,6 +226,7 @@ class ReplayBuffer:
             target[slots] = source[skip:]
         self._position = (start + count) % self.capacity
         self._size = min(self._size + count, self.capacity)
+        self._on_stored(slots)
 
     def sample(self, batch_size: int) -> ReplaySample:
         """Draws ``batch_size`` distinct stored transitions uniformly at random.
@@ -285,7 +286,9 @@ class ReplayBuffer:
         """
         return load_buffer(cls, path)
 
-    # Hooks of the file format, for subclasses with more state.
+    def _on_stored(self, slots: int | np.ndarray) -> None:
+        """Hook for subclasses with more state, as the three of the file format below."""
+
     def _file_extras(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         return {}, {}
 
