@@ -432,3 +432,35 @@ def test_train_round_runs_one_round_of_gradient_steps():
     assert any(
         not np.array_equal(a, b) for a, b in zip(before, agent.q_network.get_weights(), strict=True)
     )
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, text",
+    [
+        ({"progress_bar": "yes"}, ValueError, "progress_bar='yes'"),
+        ({"checkpoint_directory": 5}, TypeError, "checkpoint_directory=5"),
+        ({"checkpoint_interval": 0}, ValueError, "checkpoint_interval=0"),
+    ],
+)
+def test_learn_names_a_bad_argument(kwargs, error, text):
+    agent = ktk.rl.DQNAgent((4,), 2, hidden_units=(4,))
+    with pytest.raises(error, match=text):
+        agent.learn(gym.make("CartPole-v1"), 10, **kwargs)
+
+
+def test_from_env_rejects_an_object_without_spaces():
+    with pytest.raises(ValueError, match="env=None"):
+        ktk.rl.DQNAgent.from_env(None)
+
+
+def test_td_loss_equals_keras_huber():
+    from keras_tutorial_kit.rl._fused_update import huber_td_loss
+
+    rng = np.random.default_rng(0)
+    q_values = rng.normal(scale=2.0, size=(64, 3)).astype("float32")
+    actions = rng.integers(0, 3, 64).astype("int32")
+    targets = rng.normal(scale=2.0, size=64).astype("float32")
+    chosen = q_values[np.arange(64), actions]
+    expected = _numpy(keras.losses.huber(targets[:, None], chosen[:, None])).mean()
+    loss = huber_td_loss(*(keras.ops.convert_to_tensor(x) for x in (q_values, actions, targets)))
+    np.testing.assert_allclose(_numpy(loss), expected, rtol=1e-6)

@@ -10,6 +10,8 @@ from typing import Any
 import keras
 import numpy as np
 
+from keras_tutorial_kit._validation import check_bool, check_non_negative_int, check_positive_int
+
 
 def train_round(agent: Any) -> float:
     """``gradient_steps`` minibatch steps from the agent's buffer in one fused call."""
@@ -47,7 +49,21 @@ def learn(
     """Trains ``agent`` until ``agent.num_timesteps == total_timesteps`` (or ``callback``
     returns ``False`` at an episode end); arguments as :meth:`DQNAgent.learn`, with
     ``checkpoints = (checkpoint_directory, checkpoint_interval)``."""
+    total_timesteps = check_non_negative_int("total_timesteps", total_timesteps)
+    progress_bar = check_bool("progress_bar", progress_bar)
     checkpoint_directory, checkpoint_interval = checkpoints
+    checkpoint_interval = check_positive_int("checkpoint_interval", checkpoint_interval)
+    if checkpoint_directory is not None and not isinstance(
+        checkpoint_directory, (str, os.PathLike)
+    ):
+        raise TypeError(
+            "`checkpoint_directory` must be None or a path. "
+            f"Received: checkpoint_directory={checkpoint_directory!r}"
+        )
+    if callback is not None and not callable(callback):
+        raise TypeError(f"`callback` must be callable. Received: callback={callback!r}")
+    if agent.num_timesteps >= total_timesteps:
+        return
     progbar = (
         keras.utils.Progbar(total_timesteps, stateful_metrics=["return", "epsilon", "loss"])
         if progress_bar

@@ -12,7 +12,6 @@ import keras
 import numpy as np
 
 from keras_tutorial_kit._deprecation import renamed_arguments
-from keras_tutorial_kit._validation import check_non_negative_int, check_positive_int
 from keras_tutorial_kit.models.q_network import QNetwork
 from keras_tutorial_kit.rl import _checkpoint, _training_loop
 from keras_tutorial_kit.rl._dqn_config import check_config, to_json
@@ -151,11 +150,12 @@ class DQNAgent:
         ``**kwargs`` are any other ``DQNAgent`` arguments. Raises ``ValueError`` if the
         action space is not discrete.
         """
-        num_actions = getattr(env.action_space, "n", None)
-        if num_actions is None or getattr(env.action_space, "start", 0) != 0:
+        action_space = getattr(env, "action_space", None)
+        num_actions = getattr(action_space, "n", None)
+        if num_actions is None or getattr(action_space, "start", 0) != 0:
             raise ValueError(
                 "`env` must have a Discrete action space starting at 0. "
-                f"Received: env.action_space={env.action_space!r}"
+                f"Received: env={env!r} with action_space={action_space!r}"
             )
         return cls(tuple(env.observation_space.shape), int(num_actions), **kwargs)
 
@@ -240,16 +240,13 @@ class DQNAgent:
             ``learn`` call so far.
 
         Raises:
-            ValueError: If ``total_timesteps`` or ``checkpoint_interval`` is invalid.
-            TypeError: If ``callback`` is not callable.
+            ValueError: If ``total_timesteps``, ``checkpoint_interval`` or
+                ``progress_bar`` is invalid.
+            TypeError: If ``callback`` is not callable or ``checkpoint_directory``
+                not a path.
         """
-        total_timesteps = check_non_negative_int("total_timesteps", total_timesteps)
-        checkpoint_interval = check_positive_int("checkpoint_interval", checkpoint_interval)
-        if callback is not None and not callable(callback):
-            raise TypeError(f"`callback` must be callable. Received: callback={callback!r}")
-        if self.num_timesteps < total_timesteps:
-            checkpoints = (checkpoint_directory, checkpoint_interval)
-            _training_loop.learn(self, env, total_timesteps, progress_bar, checkpoints, callback)
+        checkpoints = (checkpoint_directory, checkpoint_interval)
+        _training_loop.learn(self, env, total_timesteps, progress_bar, checkpoints, callback)
         return self.history
 
     def evaluate(self, env: Any, episodes: int = 100, seed: int | None = None) -> np.ndarray:
