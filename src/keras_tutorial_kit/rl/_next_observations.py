@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from keras_tutorial_kit.rl._storage import write_ring
+
 
 class StoredNextObservations:
     """``store_next_observations=True``: each transition's next observation in its own slot."""
@@ -19,8 +21,8 @@ class StoredNextObservations:
     def put(self, slot: int, observation: Any, next_observation: Any, ends: bool) -> None:
         self._array[slot] = next_observation
 
-    def put_rows(self, slots: np.ndarray, next_observations: np.ndarray, ends: np.ndarray) -> None:
-        self._array[slots] = next_observations
+    def put_rows(self, start: int, next_observations: np.ndarray, ends: np.ndarray) -> None:
+        write_ring(self._array, start, next_observations)
 
     def gather(self, indices: np.ndarray, observations: np.ndarray, position: int) -> np.ndarray:
         return self._array.take(indices, axis=0)
@@ -80,7 +82,8 @@ class SharedNextObservations:
         else:
             self._pending = copy
 
-    def put_rows(self, slots: np.ndarray, next_observations: np.ndarray, ends: np.ndarray) -> None:
+    def put_rows(self, start: int, next_observations: np.ndarray, ends: np.ndarray) -> None:
+        slots = (start + np.arange(len(next_observations))) % self._capacity
         for slot, next_observation, row_ends in zip(
             slots.tolist(), next_observations, ends.tolist(), strict=True
         ):

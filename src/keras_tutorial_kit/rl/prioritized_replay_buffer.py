@@ -113,9 +113,9 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         self._priorities[slots] = priorities
         self._tree.update(slots, (priorities + self.priority_offset) ** self.alpha)
 
-    def _on_stored(self, slots: int | np.ndarray) -> None:
-        slots = np.atleast_1d(slots)  # new transitions get the largest priority so far
-        self._set_priorities(slots, np.full(len(slots), self.max_priority))
+    def _on_stored(self, start: int, count: int) -> None:
+        slots = (start + np.arange(count)) % self.capacity  # the largest priority so far
+        self._set_priorities(slots, np.full(count, self.max_priority))
 
     def probabilities(self) -> np.ndarray:
         """``P(i)`` of every slot ``0 .. len(self) - 1`` (not oldest-first order)."""
