@@ -124,8 +124,8 @@ class QNetwork(MLP):
         """
         return [
             (
-                np.asarray(keras.ops.convert_to_numpy(layer.kernel), dtype=np.float32),
-                np.asarray(keras.ops.convert_to_numpy(layer.bias), dtype=np.float32),
+                np.asarray(layer.kernel.numpy(), dtype=np.float32),
+                np.asarray(layer.bias.numpy(), dtype=np.float32),
             )
             for layer in [*self.hidden_layers, self.output_layer]
         ]
