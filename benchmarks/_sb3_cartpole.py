@@ -2,7 +2,7 @@
 
 Run by ``bench_cartpole.py`` with the Python of a separate virtual environment that has
 torch (CPU), stable-baselines3 and gymnasium: ``python _sb3_cartpole.py SEED MAX_STEPS TORCH_THREADS``.
-It follows the same protocol as ``keras_tutorial_kit.rl._cartpole.train_until_solved``
+It follows the same protocol as ``bench_cartpole.py``'s DQNAgent runs (``ktk.rl.StopWhenSolved``)
 (``python _sb3_cartpole.py SEED MAX_STEPS TORCH_THREADS [full]``, 0 threads = torch's
 default; ``full`` trains all MAX_STEPS and ends with a 100-episode evaluation):
 every 2 500 steps, 10 greedy evaluation episodes, and if their mean is >= 475 the 100

@@ -1,8 +1,8 @@
 """DQNAgent on CartPole-v1: five seeds to the solved criterion, stable-baselines3 side by side.
 
 Solved = mean return >= 475 over 100 greedy evaluation episodes, within 50 000
-environment steps. Both agents follow the same protocol (see
-``keras_tutorial_kit.rl._cartpole``): every 2 500 steps a 10-episode screen, then the
+environment steps. Both agents follow the same protocol (``ktk.rl.StopWhenSolved``
+for DQNAgent): every 2 500 steps a 10-episode screen, then the
 100 deciding episodes; training stops once solved; evaluation time is excluded from the
 training wall time. Seeds alternate between the two agents so that both see the same
 machine load.
@@ -35,10 +35,49 @@ SB3_SCRIPT = pathlib.Path(__file__).with_name("_sb3_cartpole.py")
 SB3_TORCH_THREADS = 1
 
 
-def _ours(seed: int, full: bool) -> dict:
-    from keras_tutorial_kit.rl._cartpole import train_until_solved
+def _train_until_solved(seed: int, full: bool) -> dict:
+    """DQNAgent with the public solved protocol (``ktk.rl.StopWhenSolved``), timed.
 
-    result = train_until_solved(seed=seed, max_timesteps=MAX_TIMESTEPS, stop_when_solved=not full)
+    With ``full`` training runs all ``MAX_TIMESTEPS`` (checks after the solve are
+    screens only) and ends with a 100-episode evaluation of the final agent.
+    """
+    import time
+
+    import gymnasium as gym
+
+    import keras_tutorial_kit as ktk
+
+    env, eval_env = gym.make("CartPole-v1"), gym.make("CartPole-v1")
+    agent = ktk.rl.DQNAgent.from_env(env, seed=seed)
+    solved = ktk.rl.StopWhenSolved(eval_env, 475.0, seed=10_000 + seed, stop=not full)
+    start = time.perf_counter()
+    agent.learn(env, MAX_TIMESTEPS, progress_bar=False, callback=solved)
+    train_seconds = time.perf_counter() - start - solved.eval_seconds
+    solving = [check for check in solved.checks if check["step"] == solved.solved_at]
+    final = float(agent.evaluate(eval_env, 100, seed=30_000 + seed).mean()) if full else None
+    return {
+        "seed": seed,
+        "solved": solved.solved_at is not None,
+        "steps_to_solve": solved.solved_at,
+        "eval_mean": float(solved.eval_returns.mean()) if solved.checks else None,
+        "eval_returns": solved.eval_returns.tolist(),
+        "train_seconds": train_seconds,
+        "train_seconds_to_solve": solving[0]["started"] - start - solving[0]["eval_seconds_before"]
+        if solving
+        else None,
+        "final_eval_mean": final,
+        "eval_seconds": solved.eval_seconds,
+        "timesteps": agent.num_timesteps,
+        "episodes": len(agent.history.episode_returns),
+        "checks": [
+            {key: check[key] for key in ("step", "episodes", "mean")} for check in solved.checks
+        ],
+        "agent": agent,
+    }
+
+
+def _ours(seed: int, full: bool) -> dict:
+    result = _train_until_solved(seed, full)
     agent = result.pop("agent")
     result["episode_returns"] = agent.history.episode_returns
     result["episode_end_steps"] = agent.history.episode_end_steps

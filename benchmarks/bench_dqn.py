@@ -62,7 +62,7 @@ def _tutorial_train_step(model, optimizer, replay_buffer, batch_size=32, gamma=1
     import tensorflow as tf
 
     batch_state, batch_action, batch_reward, batch_next_state, batch_done = zip(
-        *random.sample(replay_buffer, batch_size), strict=False
+        *random.sample(replay_buffer, batch_size), strict=True
     )
     batch_state, batch_reward, batch_next_state, batch_done = [
         np.array(a, dtype=np.float32)
@@ -76,7 +76,7 @@ def _tutorial_train_step(model, optimizer, replay_buffer, batch_size=32, gamma=1
         y_pred = tf.reduce_sum(model(batch_state) * tf.one_hot(batch_action, depth=2), axis=1)
         loss = tf.reduce_mean(tf.square(y - y_pred))
     grads = tape.gradient(loss, model.variables)
-    optimizer.apply_gradients(grads_and_vars=zip(grads, model.variables, strict=False))
+    optimizer.apply_gradients(grads_and_vars=zip(grads, model.variables, strict=True))
 
 
 def _tutorial_steps(env, model, optimizer, replay_buffer, steps, epsilon=0.01):
@@ -147,7 +147,7 @@ def run(quick: bool = False) -> dict:
         env, hidden_units=(24, 24), batch_size=32, gradient_steps=128, seed=0
     )
     small.learn(env, 2_000, progress_bar=False)
-    gradient_ours = time_call(small._train_round, repeats, number=2)
+    gradient_ours = time_call(small.train_round, repeats, number=2)
     gradient_ours = {k: (v / 128 if k.endswith("_s") else v) for k, v in gradient_ours.items()}
 
     # --- full training iteration, steady state, per environment step

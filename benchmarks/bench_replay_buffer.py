@@ -30,7 +30,7 @@ CAPACITY = 10_000
 
 def _tutorial_sample(buffer: collections.deque, batch_size: int):
     batch_state, batch_action, batch_reward, batch_next_state, batch_done = zip(
-        *random.sample(buffer, batch_size), strict=False
+        *random.sample(buffer, batch_size), strict=True
     )
     batch_state, batch_reward, batch_next_state, batch_done = [
         np.array(a, dtype=np.float32)

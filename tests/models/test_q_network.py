@@ -60,7 +60,7 @@ def test_act_is_the_argmax_of_the_model(activation, hidden, batch, seed):
     chosen = q_values[np.arange(batch), actions]
     np.testing.assert_allclose(chosen, q_values.max(axis=1), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(
-        model._q_values_numpy(x, model.numpy_weights()), q_values, rtol=1e-5, atol=1e-5
+        model.numpy_q_values(x, model.numpy_weights()), q_values, rtol=1e-5, atol=1e-5
     )
 
 
@@ -140,3 +140,49 @@ def test_act_rejects_bad_seed():
 def test_rejects_unknown_observation_dimensions():
     with pytest.raises(ValueError, match="input_shape"):
         ktk.models.QNetwork(2).build((None, None))
+
+
+def test_is_an_mlp_with_a_linear_head():
+    model = ktk.models.QNetwork(3, hidden_units=(5,), activation="tanh")
+    assert isinstance(model, ktk.models.MLP)
+    assert model.num_actions == model.num_classes == 3
+    assert model.output_activation is keras.activations.linear
+    config = model.get_config()
+    assert "num_classes" not in config and "output_activation" not in config
+    assert ktk.models.QNetwork.from_config(config).get_config() == config
+
+
+def test_initializers_reach_every_dense_layer():
+    model = ktk.models.QNetwork(2, (3,), kernel_initializer="ones", bias_initializer="ones")
+    model.build((None, 4))
+    for kernel, bias in model.numpy_weights():
+        np.testing.assert_array_equal(kernel, np.ones_like(kernel))
+        np.testing.assert_array_equal(bias, np.ones_like(bias))
+
+
+def test_act_takes_a_weight_snapshot():
+    model = ktk.models.QNetwork(2, hidden_units=())
+    model.build((None, 2))
+    x = np.ones((1, 2), np.float32)
+    model.output_layer.kernel.assign(np.array([[1.0, 0.0], [1.0, 0.0]], np.float32))
+    snapshot = model.numpy_weights()
+    model.output_layer.kernel.assign(np.array([[0.0, 1.0], [0.0, 1.0]], np.float32))
+    assert model.act(x, weight_snapshot=snapshot).tolist() == [0]
+    assert model.act(x).tolist() == [1]
+
+
+def test_weights_is_a_deprecated_name_of_weight_snapshot():
+    model = ktk.models.QNetwork(2, hidden_units=(3,))
+    model.build((None, 2))
+    x = np.ones((4, 2), np.float32)
+    with pytest.warns(FutureWarning, match="0.4.0"):
+        actions = model.act(x, weights=model.numpy_weights())
+    np.testing.assert_array_equal(actions, model.act(x))
+
+
+def test_act_takes_backend_tensors():
+    model = ktk.models.QNetwork(3, hidden_units=(4,))
+    x = np.random.default_rng(4).normal(size=(5, 2)).astype("float32")
+    tensor = keras.ops.convert_to_tensor(x)
+    np.testing.assert_array_equal(model.act(tensor), model.act(x))
+    np.testing.assert_array_equal(model.act(tensor), _numpy(model(x)).argmax(-1))

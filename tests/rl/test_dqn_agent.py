@@ -18,7 +18,7 @@ SMALL = {
     "train_freq": 50,
     "gradient_steps": 8,
     "batch_size": 16,
-    "buffer_size": 5_000,
+    "buffer_capacity": 5_000,
     "exploration_steps": 500,
     "target_update_interval": 100,
 }
@@ -60,7 +60,7 @@ def test_training_round_masks_the_bootstrap_by_terminated_only(terminated, trunc
     next_q = _numpy(agent.target_network(next_observation[None]))[0].max()
     target = 2.0 + 0.9 * next_q if bootstraps else 2.0
     other = 2.0 if bootstraps else 2.0 + 0.9 * next_q
-    loss = agent._train_round()
+    loss = agent.train_round()
     np.testing.assert_allclose(loss, _huber(q - target), rtol=1e-5)
     assert abs(loss - _huber(q - other)) > 1e-4
 
@@ -97,7 +97,7 @@ def test_training_round_equals_separate_gradient_steps():
         optimizer.apply(gradients, reference.trainable_variables)
     np.testing.assert_allclose(loss, np.mean(losses), rtol=1e-5)
     for actual, expected in zip(
-        agent.q_network.get_weights(), reference.get_weights(), strict=False
+        agent.q_network.get_weights(), reference.get_weights(), strict=True
     ):
         np.testing.assert_allclose(actual, expected, rtol=1e-4, atol=1e-6)
 
@@ -108,6 +108,11 @@ def _gradients(loss_fn, weights):
         import jax
 
         return list(jax.grad(lambda values: loss_fn(*values))(weights))
+    if keras.backend.backend() == "torch":
+        import torch
+
+        tensors = [torch.tensor(w, requires_grad=True) for w in weights]
+        return list(torch.autograd.grad(loss_fn(*tensors), tensors))
     import tensorflow as tf
 
     variables = [tf.Variable(w) for w in weights]
@@ -151,7 +156,7 @@ def test_same_seed_same_run():
     first.learn(env, 600, progress_bar=False)
     second.learn(env, 600, progress_bar=False)
     assert first.history.to_dict() == second.history.to_dict()
-    for a, b in zip(first.q_network.get_weights(), second.q_network.get_weights(), strict=False):
+    for a, b in zip(first.q_network.get_weights(), second.q_network.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
 
 
@@ -199,9 +204,9 @@ def test_resume_from_a_checkpoint_equals_the_uninterrupted_run(tmp_path):
     resumed.learn(gym.make("CartPole-v1"), total, progress_bar=False)
     expected, actual = _state(uninterrupted), _state(resumed)
     for key in ("q", "target", "optimizer"):
-        for a, b in zip(actual[key], expected[key], strict=False):
+        for a, b in zip(actual[key], expected[key], strict=True):
             np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7, err_msg=key)
-    for a, b in zip(actual["buffer"], expected["buffer"], strict=False):
+    for a, b in zip(actual["buffer"], expected["buffer"], strict=True):
         np.testing.assert_array_equal(a, b)
     for key in ("counters", "rng", "buffer_rng"):
         assert actual[key] == expected[key], key
@@ -277,11 +282,13 @@ def test_solves_cartpole():
     # episodes within 50 000 environment steps (checked every 2 500 steps).
     if keras.backend.backend() != "tensorflow":
         pytest.skip("one CartPole training per CI run: it runs on the TensorFlow backend")
-    from keras_tutorial_kit.rl._cartpole import train_until_solved
-
-    result = train_until_solved(seed=2, max_timesteps=50_000)
-    assert result["solved"], result
-    assert result["eval_mean"] >= 475.0
+    env = gym.make("CartPole-v1")
+    agent = ktk.rl.DQNAgent.from_env(env, seed=2)
+    solved = ktk.rl.StopWhenSolved(gym.make("CartPole-v1"), threshold=475.0, seed=10_002)
+    agent.learn(env, 50_000, progress_bar=False, callback=solved)
+    assert solved.solved_at is not None, solved.checks
+    assert agent.num_timesteps == solved.solved_at
+    assert len(solved.eval_returns) == 100 and solved.eval_returns.mean() >= 475.0
 
 
 def test_learn_shows_a_progress_bar(capsys):
@@ -290,3 +297,170 @@ def test_learn_shows_a_progress_bar(capsys):
     agent.learn(env, 300)
     output = capsys.readouterr().out
     assert "300/300" in output and "return" in output
+
+
+@pytest.mark.parametrize("seed", [3, np.int64(3)], ids=["int", "int64"])
+def test_numpy_integer_seed_survives_a_checkpoint(tmp_path, seed):
+    # Issue 9, defect 3: a NumPy integer seed made ``save`` fail (not JSON serializable).
+    agent = ktk.rl.DQNAgent((4,), 2, hidden_units=(4,), seed=seed)
+    reference = ktk.rl.DQNAgent((4,), 2, hidden_units=(4,), seed=3)
+    assert agent.get_config() == reference.get_config()
+    agent.save(tmp_path)
+    loaded = ktk.rl.DQNAgent.load(tmp_path)
+    assert loaded.seed == 3 and type(loaded.seed) is int
+    for a, b in zip(loaded.q_network.get_weights(), reference.q_network.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_rejects_an_unknown_observation_dtype():
+    # Issue 9, defect 4: NumPy's bare ``TypeError: data type 'foo' not understood``.
+    with pytest.raises(ValueError, match=r"observation_dtype='foo'"):
+        ktk.rl.DQNAgent((4,), 2, observation_dtype="foo")
+
+
+def test_load_rejects_a_newer_checkpoint_format(tmp_path):
+    # Issue 9, defect 5: ``load`` wrote a format version but never checked it.
+    folder = ktk.rl.DQNAgent((4,), 2, hidden_units=(4,), seed=0).save(tmp_path)
+    state = json.loads((folder / "agent.json").read_text())
+    state["format_version"] = 99
+    (folder / "agent.json").write_text(json.dumps(state))
+    with pytest.raises(ValueError, match="format") as error:
+        ktk.rl.DQNAgent.load(tmp_path)
+    assert str(folder / "agent.json") in str(error.value)
+
+
+def test_target_copy_rejects_a_network_of_another_structure():
+    # Issue 9, defect 6: the weight copy zipped with ``strict=True`` and copied a prefix.
+    agent = ktk.rl.DQNAgent((4,), 2, hidden_units=(8,), seed=0)
+    agent.target_network = ktk.models.QNetwork(2, hidden_units=(8, 2))
+    agent.target_network.build((None, 4))
+    with pytest.raises(ValueError, match="weights"):
+        agent._sync_target()
+
+
+def _damage(folder, kind):
+    """Damages a checkpoint folder the way ``kind`` says; returns the file to be named."""
+    if kind == "dangling_latest":
+        (folder.parent / "latest").write_text("checkpoint-999999999999")
+        return folder.parent / "checkpoint-999999999999"
+    if kind == "agent_json_text":
+        (folder / "agent.json").write_text("not json")
+        return folder / "agent.json"
+    if kind == "truncated_variables":
+        data = (folder / "variables.npz").read_bytes()
+        (folder / "variables.npz").write_bytes(data[: len(data) // 3])
+        return folder / "variables.npz"
+    if kind == "foreign_variables":
+        np.savez(folder / "variables.npz", something=np.zeros(2))
+        return folder
+    if kind == "missing_buffer":
+        (folder / "replay_buffer.npz").unlink()
+        return folder
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "dangling_latest",
+        "agent_json_text",
+        "truncated_variables",
+        "foreign_variables",
+        "missing_buffer",
+    ],
+)
+def test_load_refuses_a_damaged_checkpoint_naming_it(tmp_path, kind):
+    folder = ktk.rl.DQNAgent((4,), 2, hidden_units=(4,), seed=0).save(tmp_path)
+    named = _damage(folder, kind)
+    with pytest.raises(ValueError) as error:
+        ktk.rl.DQNAgent.load(tmp_path)
+    assert str(named) in str(error.value)
+
+
+def test_loads_a_format_1_checkpoint(tmp_path):
+    # 0.1.0 wrote format 1, whose configuration names the buffer capacity buffer_size.
+    agent = ktk.rl.DQNAgent((4,), 2, hidden_units=(4,), buffer_capacity=300, seed=0)
+    folder = agent.save(tmp_path)
+    state = json.loads((folder / "agent.json").read_text())
+    state["format_version"] = 1
+    state["config"]["buffer_size"] = state["config"].pop("buffer_capacity")
+    (folder / "agent.json").write_text(json.dumps(state))
+    loaded = ktk.rl.DQNAgent.load(tmp_path)
+    assert loaded.get_config() == agent.get_config()
+
+
+def test_buffer_size_is_a_deprecated_name_of_buffer_capacity():
+    with pytest.warns(FutureWarning, match="0.4.0"):
+        agent = ktk.rl.DQNAgent((4,), 2, hidden_units=(4,), buffer_size=123)
+    assert agent.buffer_capacity == agent.replay_buffer.capacity == 123
+    assert "buffer_size" not in agent.get_config()
+    with pytest.warns(FutureWarning, match="buffer_capacity"):
+        assert agent.buffer_size == 123
+
+
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        ({"activation": "nope"}, "activation='nope'"),
+        ({"buffer_capacity": 0}, "buffer_capacity=0"),
+        ({"observation_shape": (4, -1)}, "observation_shape"),
+        ({"num_actions": 0}, "num_actions=0"),
+        ({"max_grad_norm": float("nan")}, "max_grad_norm=nan"),
+        ({"seed": 1.5}, "seed=1.5"),
+    ],
+)
+def test_rejects_more_bad_arguments_naming_the_value(kwargs, name):
+    arguments = {"observation_shape": (4,), "num_actions": 2, **kwargs}
+    with pytest.raises(ValueError, match=name):
+        ktk.rl.DQNAgent(**arguments)
+
+
+def test_learn_rejects_a_callback_that_is_not_callable():
+    agent = ktk.rl.DQNAgent((4,), 2, hidden_units=(4,))
+    with pytest.raises(TypeError, match="callback"):
+        agent.learn(gym.make("CartPole-v1"), 10, progress_bar=False, callback=5)
+
+
+def test_train_round_runs_one_round_of_gradient_steps():
+    agent = ktk.rl.DQNAgent((4,), 2, hidden_units=(8,), gradient_steps=3, batch_size=4, seed=0)
+    for step in range(10):
+        observation = np.full(4, step, np.float32)
+        agent.replay_buffer.add(observation, step % 2, 1.0, observation + 1, False)
+    before = agent.q_network.get_weights()
+    loss = agent.train_round()
+    assert np.isfinite(loss) and agent.num_updates == 3
+    assert any(
+        not np.array_equal(a, b) for a, b in zip(before, agent.q_network.get_weights(), strict=True)
+    )
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, text",
+    [
+        ({"progress_bar": "yes"}, ValueError, "progress_bar='yes'"),
+        ({"checkpoint_directory": 5}, TypeError, "checkpoint_directory=5"),
+        ({"checkpoint_interval": 0}, ValueError, "checkpoint_interval=0"),
+    ],
+)
+def test_learn_names_a_bad_argument(kwargs, error, text):
+    agent = ktk.rl.DQNAgent((4,), 2, hidden_units=(4,))
+    with pytest.raises(error, match=text):
+        agent.learn(gym.make("CartPole-v1"), 10, **kwargs)
+
+
+def test_from_env_rejects_an_object_without_spaces():
+    with pytest.raises(ValueError, match="env=None"):
+        ktk.rl.DQNAgent.from_env(None)
+
+
+def test_td_loss_equals_keras_huber():
+    from keras_tutorial_kit.rl._fused_update import huber_td_loss
+
+    rng = np.random.default_rng(0)
+    q_values = rng.normal(scale=2.0, size=(64, 3)).astype("float32")
+    actions = rng.integers(0, 3, 64).astype("int32")
+    targets = rng.normal(scale=2.0, size=64).astype("float32")
+    chosen = q_values[np.arange(64), actions]
+    expected = _numpy(keras.losses.huber(targets[:, None], chosen[:, None])).mean()
+    loss = huber_td_loss(*(keras.ops.convert_to_tensor(x) for x in (q_values, actions, targets)))
+    np.testing.assert_allclose(_numpy(loss), expected, rtol=1e-6)

@@ -21,9 +21,9 @@ def _fresh_keras_session():
     yield
 
 
-def _filled(size, capacity=None, alpha=0.6, epsilon=0.0, seed=0):
+def _filled(size, capacity=None, alpha=0.6, offset=0.0, seed=0):
     buffer = ktk.rl.PrioritizedReplayBuffer(
-        capacity or size, (1,), alpha=alpha, epsilon=epsilon, seed=seed
+        capacity or size, (1,), alpha=alpha, priority_offset=offset, seed=seed
     )
     for identifier in range(size):
         buffer.add(np.array([identifier], np.float32), 0, 0.0, np.zeros(1, np.float32), False)
@@ -50,7 +50,7 @@ def test_sampling_is_proportional_to_priority_to_the_alpha(alpha):
 
 
 def test_importance_weights_match_the_formula():
-    buffer = _filled(10, alpha=0.7, epsilon=0.01, seed=3)
+    buffer = _filled(10, alpha=0.7, offset=0.01, seed=3)
     priorities = np.arange(1.0, 11.0)
     buffer.update_priorities(np.arange(10), priorities)
     probabilities = (priorities + 0.01) ** 0.7 / np.sum((priorities + 0.01) ** 0.7)
@@ -82,19 +82,19 @@ def test_new_transitions_get_the_largest_priority():
     np.testing.assert_array_equal(buffer._priorities[[5, 0, 1]], [7.0, 7.0, 7.0])
 
 
-def test_zero_priority_is_never_sampled_without_epsilon():
-    buffer = _filled(5, epsilon=0.0, seed=4)
+def test_zero_priority_is_never_sampled_without_an_offset():
+    buffer = _filled(5, offset=0.0, seed=4)
     buffer.update_priorities(np.arange(5), np.array([0.0, 1.0, 0.0, 1.0, 0.0]))
     for _ in range(200):
         assert set(buffer.sample(5).indices.tolist()) <= {1, 3}
 
 
 def test_save_and_load_restore_priorities_and_generator(tmp_path):
-    buffer = _filled(9, alpha=0.5, epsilon=0.1, seed=8)
+    buffer = _filled(9, alpha=0.5, offset=0.1, seed=8)
     buffer.update_priorities(np.arange(9), np.arange(9.0))
     path = buffer.save(tmp_path / "prioritized.npz")
     loaded = ktk.rl.PrioritizedReplayBuffer.load(path)
-    assert (loaded.alpha, loaded.epsilon, loaded.max_priority) == (0.5, 0.1, 8.0)
+    assert (loaded.alpha, loaded.priority_offset, loaded.max_priority) == (0.5, 0.1, 8.0)
     np.testing.assert_allclose(loaded.probabilities(), buffer.probabilities())
     first, second = loaded.sample(5, beta=0.3), buffer.sample(5, beta=0.3)
     np.testing.assert_array_equal(first.indices, second.indices)
@@ -116,9 +116,19 @@ def test_rejects_bad_alpha(alpha):
         ktk.rl.PrioritizedReplayBuffer(4, (1,), alpha=alpha)
 
 
-def test_rejects_negative_epsilon():
-    with pytest.raises(ValueError, match="epsilon"):
-        ktk.rl.PrioritizedReplayBuffer(4, (1,), epsilon=-1.0)
+def test_rejects_negative_priority_offset():
+    with pytest.raises(ValueError, match=r"priority_offset=-1\.0"):
+        ktk.rl.PrioritizedReplayBuffer(4, (1,), priority_offset=-1.0)
+
+
+def test_epsilon_is_a_deprecated_name_of_priority_offset():
+    with pytest.warns(FutureWarning, match="0.4.0"):
+        buffer = ktk.rl.PrioritizedReplayBuffer(4, (1,), epsilon=0.25)
+    assert buffer.priority_offset == 0.25
+    with pytest.warns(FutureWarning, match="priority_offset"):
+        assert buffer.epsilon == 0.25
+    with pytest.raises(TypeError, match="epsilon"):
+        ktk.rl.PrioritizedReplayBuffer(4, (1,), epsilon=0.25, priority_offset=0.5)
 
 
 @pytest.mark.parametrize("beta", [-0.5, 2.0, "x"])
@@ -140,3 +150,13 @@ def test_sample_rejects_bad_beta(beta):
 def test_update_priorities_rejects_bad_input(indices, priorities, name):
     with pytest.raises(ValueError, match=name):
         _filled(3).update_priorities(indices, priorities)
+
+
+def test_load_refuses_damaged_priorities_naming_the_file(tmp_path):
+    path = _filled(6, seed=1).save(tmp_path / "good.npz")
+    with np.load(path) as archive:
+        arrays = {key: archive[key] for key in archive.files}
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, **{**arrays, "priorities": arrays["priorities"][:2]})
+    with pytest.raises(ValueError, match=r"bad\.npz"):
+        ktk.rl.PrioritizedReplayBuffer.load(bad)

@@ -16,6 +16,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from scipy import stats
 
 import keras_tutorial_kit as ktk
+from keras_tutorial_kit.rl._next_observations import SharedNextObservations
 from keras_tutorial_kit.rl.replay_buffer import ReplaySample
 
 
@@ -121,7 +122,7 @@ class ReplayBufferMachine(RuleBasedStateMachine):
     def extend(self, endings):
         transitions = [self._next_transition(ending) for ending in endings]
         if transitions:
-            columns = [np.array(column) for column in zip(*transitions, strict=False)]
+            columns = [np.array(column) for column in zip(*transitions, strict=True)]
         else:
             columns = [
                 np.zeros((0, 2), np.float32),
@@ -246,7 +247,7 @@ def test_keeps_terminated_and_truncated_apart():
 def test_extend_keeps_the_last_capacity_rows_of_a_long_batch():
     buffer = ktk.rl.ReplayBuffer(5, (2,), seed=0)
     transitions = [_transition(i, i + 100) for i in range(13)]
-    buffer.extend(*[np.array(column) for column in zip(*transitions, strict=False)])
+    buffer.extend(*[np.array(column) for column in zip(*transitions, strict=True)])
     assert _rows(buffer.transitions()) == [_reference_row(t) for t in transitions[-5:]]
 
 
@@ -262,7 +263,7 @@ def test_shared_observations_give_the_same_samples_as_stored_ones():
         current, next_id = (next_id + 1, next_id + 2) if ending else (next_id, next_id + 1)
     assert _rows(shared.transitions()) == _rows(full.transitions())
     assert _rows(shared.sample(7)) == _rows(full.sample(7))
-    assert shared._next_observations is None
+    assert isinstance(shared._next, SharedNextObservations)  # no array of next observations
 
 
 def test_shared_observations_reject_a_broken_episode():
@@ -408,6 +409,121 @@ def test_sum_tree_finds_the_prefix_sum_leaf(priorities, fractions):
     # Rounding can only move a search across a boundary it is within 1e-9 of.
     cumulative = np.concatenate([[0.0], np.cumsum(priorities)])
     mismatched = found != np.minimum(expected, len(priorities) - 1)
-    for f, u in zip(found[mismatched], prefix[mismatched], strict=False):
+    for f, u in zip(found[mismatched], prefix[mismatched], strict=True):
         assert min(abs(cumulative[f] - u), abs(cumulative[f + 1] - u)) < 1e-9 * priorities.sum()
     assert np.all(priorities[found] > 0)
+
+
+@pytest.mark.parametrize("seed", [3, np.int64(3), np.uint8(3)], ids=["int", "int64", "uint8"])
+def test_numpy_integer_seed_survives_save_and_load(tmp_path, seed):
+    # Issue 9, defect 3: a NumPy integer seed made ``save`` fail (not JSON serializable).
+    buffer = ktk.rl.ReplayBuffer(8, (2,), seed=seed)
+    reference = ktk.rl.ReplayBuffer(8, (2,), seed=3)
+    for identifier in range(6):
+        buffer.add(*_transition(identifier, identifier + 1))
+        reference.add(*_transition(identifier, identifier + 1))
+    assert buffer.seed == 3 and type(buffer.seed) is int
+    loaded = ktk.rl.ReplayBuffer.load(buffer.save(tmp_path / "buffer.npz"))
+    assert loaded.seed == 3 and type(loaded.seed) is int
+    assert _rows(loaded.sample(4)) == _rows(reference.sample(4))
+
+
+def _bad_files(tmp_path, good: pathlib.Path):
+    """Files that ``load`` must refuse, by name."""
+    data = good.read_bytes()
+    truncated = tmp_path / "truncated.npz"
+    truncated.write_bytes(data[: len(data) // 2])
+    text = tmp_path / "notes.npz"
+    text.write_text("not a buffer\n")
+    foreign = tmp_path / "foreign.npz"
+    np.savez(foreign, weights=np.zeros(3))
+    npy = tmp_path / "array.npy"
+    np.save(npy, np.zeros(3))
+    with np.load(good) as archive:
+        arrays = {key: archive[key] for key in archive.files}
+    import json
+
+    metadata = json.loads(str(arrays["metadata"]))
+    newer = tmp_path / "newer.npz"
+    np.savez(
+        newer, **{**arrays, "metadata": np.array(json.dumps({**metadata, "format_version": 2}))}
+    )
+    shapes = tmp_path / "shapes.npz"
+    np.savez(shapes, **{**arrays, "rewards": arrays["rewards"][:1]})
+    return {
+        "truncated": truncated,
+        "text": text,
+        "foreign": foreign,
+        "npy": npy,
+        "newer": newer,
+        "shapes": shapes,
+    }
+
+
+@pytest.mark.parametrize("kind", ["truncated", "text", "foreign", "npy", "newer", "shapes"])
+@pytest.mark.parametrize("store_next_observations", [True, False])
+def test_load_refuses_a_bad_file_naming_it(tmp_path, kind, store_next_observations):
+    buffer = ktk.rl.ReplayBuffer(8, (2,), seed=0, store_next_observations=store_next_observations)
+    for identifier in range(5):
+        buffer.add(*_transition(identifier, identifier + 1))
+    path = _bad_files(tmp_path, buffer.save(tmp_path / "good.npz"))[kind]
+    with pytest.raises(ValueError) as error:
+        ktk.rl.ReplayBuffer.load(path)
+    assert str(path) in str(error.value)
+    if kind == "newer":
+        assert "newer" in str(error.value)
+
+
+def test_load_of_a_missing_file_raises_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        ktk.rl.ReplayBuffer.load(tmp_path / "missing.npz")
+
+
+@pytest.mark.parametrize("store_next_observations", [True, False])
+def test_round_trip_is_exact_in_a_wrapped_buffer(tmp_path, store_next_observations):
+    buffer = ktk.rl.ReplayBuffer(5, (2,), seed=1, store_next_observations=store_next_observations)
+    current = 0
+    for identifier in range(1, 13):
+        buffer.add(*_transition(current, identifier, terminated=identifier % 4 == 0))
+        current = identifier
+    buffer.sample(3)
+    loaded = ktk.rl.ReplayBuffer.load(buffer.save(tmp_path / "buffer.npz"))
+    assert (len(loaded), loaded.position) == (len(buffer), buffer.position)
+    assert _rows(loaded.transitions()) == _rows(buffer.transitions())
+    assert _rows(loaded.sample(4)) == _rows(buffer.sample(4))
+    next_transition = _transition(current, 99)
+    loaded.add(*next_transition)
+    buffer.add(*next_transition)
+    assert _rows(loaded.transitions()) == _rows(buffer.transitions())
+
+
+@pytest.mark.parametrize(
+    "method, kwargs, error, text",
+    [
+        ("sample", {"batch_size": "4"}, ValueError, "batch_size='4'"),
+        ("add", {"action": "left"}, ValueError, "action"),
+        ("extend", {"truncated": np.zeros(2, bool)}, ValueError, "truncated"),
+    ],
+)
+def test_methods_name_the_bad_argument(method, kwargs, error, text):
+    buffer = _filled(6)
+    observation = np.zeros(2, np.float32)
+    arguments = {
+        "sample": {"batch_size": 2},
+        "add": {
+            "observation": observation,
+            "action": 0,
+            "reward": 0.0,
+            "next_observation": observation,
+            "terminated": False,
+        },
+        "extend": {
+            "observations": np.zeros((3, 2), np.float32),
+            "actions": np.zeros(3, int),
+            "rewards": np.zeros(3),
+            "next_observations": np.zeros((3, 2), np.float32),
+            "terminated": np.zeros(3, bool),
+        },
+    }[method]
+    with pytest.raises(error, match=text):
+        getattr(buffer, method)(**{**arguments, **kwargs})

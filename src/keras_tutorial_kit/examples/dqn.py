@@ -66,32 +66,35 @@ def run(options: types.SimpleNamespace) -> ChapterResult:
     seed, verbose, output_dir = options.seed, options.verbose, options.output_dir
     png = plot_path(options.plot)
     try:
-        import gymnasium  # noqa: F401
+        import gymnasium
     except ImportError as error:  # pragma: no cover - depends on the environment
         raise ImportError(
             'The dqn chapter needs gymnasium: pip install "keras-tutorial-kit[rl]"'
         ) from error
-    from keras_tutorial_kit.rl._cartpole import train_until_solved
+    import time
 
-    outcome: dict[str, Any] = train_until_solved(
-        seed=0 if seed is None else seed,
-        max_timesteps=total_timesteps,
-        eval_interval=eval_interval,
-        progress_bar=bool(verbose),
+    from keras_tutorial_kit.rl import DQNAgent, StopWhenSolved
+
+    env, seed_or_0 = gymnasium.make("CartPole-v1"), 0 if seed is None else seed
+    agent = DQNAgent.from_env(env, seed=seed_or_0)
+    solved = StopWhenSolved(
+        gymnasium.make("CartPole-v1"), 475.0, eval_interval=eval_interval, seed=10_000 + seed_or_0
     )
-    agent = outcome["agent"]
+    start = time.perf_counter()
+    agent.learn(env, total_timesteps, progress_bar=bool(verbose), callback=solved)
     history = agent.history
     metrics = {
-        "solved": float(outcome["solved"]),
-        "steps_to_solve": outcome["steps_to_solve"],
-        "eval_mean_return": outcome["eval_mean"],
-        "eval_episodes": len(outcome["eval_returns"]),
-        "timesteps": outcome["timesteps"],
-        "episodes": outcome["episodes"],
-        "train_seconds": outcome["train_seconds"],
+        "solved": float(solved.solved_at is not None),
+        "steps_to_solve": solved.solved_at,
+        "eval_mean_return": float(solved.eval_returns.mean()) if solved.checks else None,
+        "eval_episodes": len(solved.eval_returns),
+        "timesteps": agent.num_timesteps,
+        "episodes": len(history.episode_returns),
+        "train_seconds": time.perf_counter() - start - solved.eval_seconds,
     }
+    outcome = {"solved": solved.solved_at is not None, "steps_to_solve": solved.solved_at}
     model_path = output_path(output_dir, "dqn.keras")
-    extras: dict[str, Any] = {"checks": outcome["checks"]}
+    extras: dict[str, Any] = {"checks": solved.checks}
     if model_path is not None:
         agent.q_network.save(model_path)
         extras["checkpoint"] = agent.save(model_path.parent / "dqn_agent")

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import math
 import numbers
 from typing import Any
 
 import keras
 import numpy as np
 
-from keras_tutorial_kit._validation import (
-    check_positive_int,
-    check_positive_int_sequence,
-    check_seed,
-    get_activation,
-    get_initializer,
-)
+from keras_tutorial_kit._deprecation import renamed_arguments
+from keras_tutorial_kit._validation import check_positive_int, check_seed, get_initializer
+from keras_tutorial_kit.models.mlp import MLP
 
 # NumPy twins of Keras activations, used by ``act``'s forward pass. Others fall back to
 # calling the Keras activation on the NumPy array.
@@ -37,20 +32,21 @@ def _rng(seed: Any) -> np.random.Generator:
 
 
 @keras.saving.register_keras_serializable(package="keras_tutorial_kit")
-class QNetwork(keras.Model):
+class QNetwork(MLP):
     """A multilayer perceptron from observations to one Q-value per action.
 
     The model of the tutorial's "Deep reinforcement learning" section (``Dense(24,
-    relu)``, ``Dense(24, relu)``, ``Dense(2)`` for CartPole): the input is flattened,
-    passed through ``Dense`` layers of sizes ``hidden_units`` with ``activation``, and
-    a linear ``Dense(num_actions)`` head gives ``Q(s, a)`` for every action.
+    relu)``, ``Dense(24, relu)``, ``Dense(2)`` for CartPole): an :class:`MLP` with
+    ``num_classes=num_actions`` and a linear head, so the input is flattened, passed
+    through ``Dense`` layers of sizes ``hidden_units`` with ``activation``, and the
+    head gives ``Q(s, a)`` for every action.
 
     Calling the model (``model(x)``, ``predict``, ``fit``) behaves like any Keras
     model. ``act(observations, epsilon)`` is the fast path for choosing actions in an
-    environment loop: it reads the current weights and runs the forward pass in NumPy,
-    about a hundred times faster than ``Model.predict`` (which costs ~70 ms per call)
-    and than an eager call for one observation, then picks ``argmax_a Q(s, a)``, or a
-    uniformly random action with probability ``epsilon`` (epsilon-greedy).
+    environment loop: it runs the forward pass in NumPy on the current weights (or a
+    ``numpy_weights()`` snapshot), then picks ``argmax_a Q(s, a)``, or a uniformly
+    random action with probability ``epsilon`` (epsilon-greedy). Observations may be
+    NumPy arrays or tensors of any backend.
 
     Args:
         num_actions: Positive integer, the number of discrete actions.
@@ -94,35 +90,21 @@ class QNetwork(keras.Model):
         bias_initializer: Any = "zeros",
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
-        self.num_actions = check_positive_int("num_actions", num_actions)
-        self.hidden_units = check_positive_int_sequence("hidden_units", hidden_units)
-        self.activation = get_activation("activation", activation)
+        num_actions = check_positive_int("num_actions", num_actions)
+        super().__init__(num_actions, hidden_units, activation, output_activation=None, **kwargs)
         self.kernel_initializer = get_initializer("kernel_initializer", kernel_initializer)
         self.bias_initializer = get_initializer("bias_initializer", bias_initializer)
-        policy = self.dtype_policy
-        self.flatten = keras.layers.Flatten(dtype=policy, name="flatten")
-        self.hidden_layers = [
-            keras.layers.Dense(
-                units,
-                activation=self.activation,
-                kernel_initializer=self.kernel_initializer,
-                bias_initializer=self.bias_initializer,
-                dtype=policy,
-                name=f"dense_{i}",
-            )
-            for i, units in enumerate(self.hidden_units)
-        ]
-        self.output_layer = keras.layers.Dense(
-            self.num_actions,
-            kernel_initializer=self.kernel_initializer,
-            bias_initializer=self.bias_initializer,
-            dtype=policy,
-            name="q_values",
-        )
+        for layer in [*self.hidden_layers, self.output_layer]:
+            layer.kernel_initializer = self.kernel_initializer
+            layer.bias_initializer = self.bias_initializer
         name = keras.activations.serialize(self.activation)
         self._numpy_activation = _NUMPY_ACTIVATIONS.get(name) if isinstance(name, str) else None
         self._observation_ndim: int | None = None
+
+    @property
+    def num_actions(self) -> int:
+        """The number of actions (``MLP``'s ``num_classes``)."""
+        return self.num_classes
 
     def build(self, input_shape: tuple[int | None, ...]) -> None:
         features = tuple(input_shape[1:])
@@ -132,41 +114,42 @@ class QNetwork(keras.Model):
                 f"observation dimensions. Received: input_shape={tuple(input_shape)}"
             )
         self._observation_ndim = len(features)
-        shape = (input_shape[0], math.prod(features))
-        self.flatten.build(input_shape)
-        for layer in self.hidden_layers:
-            layer.build(shape)
-            shape = layer.compute_output_shape(shape)
-        self.output_layer.build(shape)
+        super().build(input_shape)
 
-    def call(self, inputs):
-        x = self.flatten(inputs)
-        for layer in self.hidden_layers:
-            x = layer(x)
-        return self.output_layer(x)
-
-    def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
-        return (input_shape[0], self.num_actions)
-
-    # ------------------------------------------------------------------ acting
     def numpy_weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """The current ``(kernel, bias)`` of every ``Dense`` layer as float32 NumPy arrays."""
-        layers = [*self.hidden_layers, self.output_layer]
+        """The current ``(kernel, bias)`` of every ``Dense`` layer as float32 NumPy arrays.
+
+        Reading them costs a device-to-host copy per variable: a loop that acts every
+        step should take this snapshot once per update and pass it to :meth:`act`.
+        """
         return [
             (
                 np.asarray(layer.kernel.numpy(), dtype=np.float32),
                 np.asarray(layer.bias.numpy(), dtype=np.float32),
             )
-            for layer in layers
+            for layer in [*self.hidden_layers, self.output_layer]
         ]
 
-    def _q_values_numpy(
-        self, observations: np.ndarray, weights: list[tuple[np.ndarray, np.ndarray]]
+    def numpy_q_values(
+        self,
+        observations: np.ndarray,
+        weight_snapshot: list[tuple[np.ndarray, np.ndarray]] | None = None,
     ) -> np.ndarray:
-        """Q-values of a ``(batch, ...)`` float32 array with the given weights, in NumPy."""
+        """Q-values of a ``(batch, ...)`` float32 NumPy array, computed in NumPy.
+
+        Args:
+            observations: Float32 array of shape ``(batch, *observation_shape)``.
+            weight_snapshot: A ``numpy_weights()`` snapshot; ``None`` reads the
+                current weights.
+
+        Returns:
+            A float32 array of shape ``(batch, num_actions)``.
+        """
+        if weight_snapshot is None:
+            weight_snapshot = self.numpy_weights()
         x = observations.reshape(len(observations), -1)
-        last = len(weights) - 1
-        for i, (kernel, bias) in enumerate(weights):
+        last = len(weight_snapshot) - 1
+        for i, (kernel, bias) in enumerate(weight_snapshot):
             x = x @ kernel + bias
             if i < last:
                 if self._numpy_activation is not None:
@@ -175,26 +158,25 @@ class QNetwork(keras.Model):
                     x = np.asarray(keras.ops.convert_to_numpy(self.activation(x)), np.float32)
         return x
 
+    @renamed_arguments("0.4.0", weights="weight_snapshot")
     def act(
         self,
         observations: Any,
         epsilon: float = 0.0,
         seed: int | np.random.Generator | None = None,
-        weights: list[tuple[np.ndarray, np.ndarray]] | None = None,
+        weight_snapshot: list[tuple[np.ndarray, np.ndarray]] | None = None,
     ) -> np.ndarray:
         """Epsilon-greedy actions for a batch of observations (or for one), in NumPy.
 
         Args:
-            observations: Array of shape ``(batch, *observation_shape)``, or one
-                observation of shape ``observation_shape`` once the model is built.
+            observations: Array or tensor of shape ``(batch, *observation_shape)``, or
+                one observation of shape ``observation_shape`` once the model is built.
             epsilon: Probability in ``[0, 1]`` of a uniformly random action, per row.
             seed: ``None``, a non-negative integer or a ``numpy.random.Generator``
                 (used as is, so a caller's generator advances) for the random part.
-            weights: Optional ``numpy_weights()`` snapshot to use instead of reading
-                the current weights. Reading them costs a device-to-host copy per
-                variable (tens to hundreds of microseconds on TensorFlow), so a loop
-                that acts every step should pass a snapshot and refresh it after
-                each update, as :class:`~keras_tutorial_kit.rl.DQNAgent` does.
+            weight_snapshot: Optional ``numpy_weights()`` snapshot to use instead of
+                reading the current weights (formerly ``weights``, deprecated,
+                removed in 0.4.0).
 
         Returns:
             An ``int64`` array of shape ``(batch,)``, or an ``int64`` scalar for one
@@ -209,15 +191,16 @@ class QNetwork(keras.Model):
             or not 0 <= epsilon <= 1
         ):
             raise ValueError(f"`epsilon` must be a number in [0, 1]. Received: epsilon={epsilon!r}")
+        if not isinstance(observations, np.ndarray):
+            observations = keras.ops.convert_to_numpy(observations)
         observations = np.asarray(observations, dtype=np.float32)
         if not self.built:
             self.build((None, *observations.shape[1:]))
         single = observations.ndim == self._observation_ndim
         if single:
             observations = observations[None]
-        if weights is None:
-            weights = self.numpy_weights()
-        actions = np.argmax(self._q_values_numpy(observations, weights), axis=-1).astype(np.int64)
+        q_values = self.numpy_q_values(observations, weight_snapshot)
+        actions = np.argmax(q_values, axis=-1).astype(np.int64)
         if epsilon > 0:
             rng = _rng(seed)
             explore = rng.random(len(actions)) < epsilon
@@ -227,11 +210,10 @@ class QNetwork(keras.Model):
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
+        del config["num_classes"], config["output_activation"]
         config.update(
             {
                 "num_actions": self.num_actions,
-                "hidden_units": list(self.hidden_units),
-                "activation": keras.activations.serialize(self.activation),
                 "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
                 "bias_initializer": keras.initializers.serialize(self.bias_initializer),
             }

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from keras_tutorial_kit._deprecation import renamed_arguments
 from keras_tutorial_kit._validation import check_non_negative_number
 from keras_tutorial_kit.rl._storage import check_probability
 from keras_tutorial_kit.rl._sum_tree import SumTree
+from keras_tutorial_kit.rl._transition_checks import check_batch_size
 from keras_tutorial_kit.rl.replay_buffer import ReplayBuffer
 
 
@@ -30,7 +33,7 @@ class PrioritizedReplayBuffer(ReplayBuffer):
 
     Proportional prioritized experience replay (Schaul et al., 2016). Transition ``i``
     with priority ``p_i`` is drawn with probability
-    ``P(i) = (p_i + epsilon)**alpha / sum_k (p_k + epsilon)**alpha``; the ``batch_size``
+    ``P(i) = (p_i + c)**alpha / sum_k (p_k + c)**alpha`` with ``c = priority_offset``; the ``batch_size``
     draws of one ``sample`` call are independent (with replacement), each found by a
     prefix-sum search of a sum tree in ``O(log capacity)``, vectorized over the batch.
     New transitions get the largest priority given so far (1.0 at first), so each is
@@ -51,12 +54,13 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         seed: ``None`` or a non-negative integer seeding the sampling generator.
         store_next_observations: See :class:`ReplayBuffer`.
         alpha: How much prioritization is used, in ``[0, 1]``: 0 is uniform.
-        epsilon: Non-negative number added to each priority so that no transition
-            has zero probability.
+        priority_offset: Non-negative number added to each priority so that no
+            transition has zero probability (formerly ``epsilon``, deprecated, removed
+            in 0.4.0).
 
     Raises:
         ValueError: As :class:`ReplayBuffer`, and if ``alpha`` is outside
-            ``[0, 1]``, ``epsilon`` is negative, or ``beta``/``priorities`` are
+            ``[0, 1]``, ``priority_offset`` is negative, or ``beta``/``priorities`` are
             invalid.
 
     Example:
@@ -74,6 +78,7 @@ class PrioritizedReplayBuffer(ReplayBuffer):
     2.0
     """
 
+    @renamed_arguments("0.4.0", epsilon="priority_offset")
     def __init__(
         self,
         capacity: int,
@@ -84,19 +89,12 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         seed: int | None = None,
         store_next_observations: bool = True,
         alpha: float = 0.6,
-        epsilon: float = 1e-6,
+        priority_offset: float = 1e-6,
     ) -> None:
         self.alpha = check_probability("alpha", alpha)
-        self.epsilon = check_non_negative_number("epsilon", epsilon)
-        super().__init__(
-            capacity,
-            observation_shape,
-            observation_dtype=observation_dtype,
-            action_shape=action_shape,
-            action_dtype=action_dtype,
-            seed=seed,
-            store_next_observations=store_next_observations,
-        )
+        self.priority_offset = check_non_negative_number("priority_offset", priority_offset)
+        arguments = (capacity, observation_shape, observation_dtype, action_shape, action_dtype)
+        super().__init__(*arguments, seed, store_next_observations)
 
     def _allocate(self) -> None:
         super()._allocate()
@@ -113,40 +111,11 @@ class PrioritizedReplayBuffer(ReplayBuffer):
 
     def _set_priorities(self, slots: np.ndarray, priorities: np.ndarray) -> None:
         self._priorities[slots] = priorities
-        self._tree.update(slots, (priorities + self.epsilon) ** self.alpha)
+        self._tree.update(slots, (priorities + self.priority_offset) ** self.alpha)
 
-    def add(
-        self,
-        observation: Any,
-        action: Any,
-        reward: float,
-        next_observation: Any,
-        terminated: bool,
-        truncated: bool = False,
-    ) -> None:
-        position = self._position
-        super().add(observation, action, reward, next_observation, terminated, truncated)
-        self._set_priorities(np.array([position]), np.array([self.max_priority]))
-
-    add.__doc__ = ReplayBuffer.add.__doc__
-
-    def extend(
-        self,
-        observations: Any,
-        actions: Any,
-        rewards: Any,
-        next_observations: Any,
-        terminated: Any,
-        truncated: Any = None,
-    ) -> None:
-        super().extend(observations, actions, rewards, next_observations, terminated, truncated)
-        count = min(len(observations), self.capacity)
-        if count == 0:
-            return
-        slots = (self._position - count + np.arange(count)) % self.capacity
+    def _on_stored(self, start: int, count: int) -> None:
+        slots = (start + np.arange(count)) % self.capacity  # the largest priority so far
         self._set_priorities(slots, np.full(count, self.max_priority))
-
-    extend.__doc__ = ReplayBuffer.extend.__doc__
 
     def probabilities(self) -> np.ndarray:
         """``P(i)`` of every slot ``0 .. len(self) - 1`` (not oldest-first order)."""
@@ -170,7 +139,7 @@ class PrioritizedReplayBuffer(ReplayBuffer):
             ValueError: If ``batch_size`` is invalid or exceeds the stored
                 transitions, or ``beta`` is outside ``[0, 1]``.
         """
-        batch_size = self._check_batch_size(batch_size)
+        batch_size = check_batch_size(batch_size, self._size)
         beta = check_probability("beta", beta)
         total = self._tree.total
         indices = self._tree.find(self._rng.random(batch_size) * total, self._size)
@@ -219,28 +188,33 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         self._set_priorities(indices, priorities)
         self.max_priority = max(self.max_priority, float(priorities.max()))
 
-    # ------------------------------------------------------------ persistence
-    def _metadata(self) -> dict[str, Any]:
-        metadata = super()._metadata()
-        metadata.update(
-            {"alpha": self.alpha, "epsilon": self.epsilon, "max_priority": self.max_priority}
+    @property
+    def epsilon(self) -> float:
+        """Deprecated alias of ``priority_offset`` (removed in 0.4.0)."""
+        warnings.warn(
+            "`epsilon` is deprecated and will be removed in 0.4.0; use `priority_offset` instead.",
+            FutureWarning,
+            stacklevel=2,
         )
-        return metadata
+        return self.priority_offset
 
-    def _arrays(self) -> dict[str, np.ndarray]:
-        arrays = super()._arrays()
-        arrays["priorities"] = self._priorities[: self._size]
-        return arrays
+    # The file format (``_buffer_file``, version 1) names the priority offset "epsilon".
+    def _file_extras(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        metadata = {
+            "alpha": self.alpha,
+            "epsilon": self.priority_offset,
+            "max_priority": self.max_priority,
+        }
+        return metadata, {"priorities": self._priorities[: self._size]}
 
     @classmethod
-    def _constructor_arguments(cls, metadata: dict[str, Any]) -> dict[str, Any]:
-        arguments = super()._constructor_arguments(metadata)
-        arguments.update({"alpha": metadata["alpha"], "epsilon": metadata["epsilon"]})
-        return arguments
+    def _arguments_from_file(cls, metadata: dict[str, Any]) -> dict[str, Any]:
+        return {"alpha": metadata["alpha"], "priority_offset": metadata["epsilon"]}
 
-    def _restore(self, metadata: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
-        super()._restore(metadata, arrays)
-        size = metadata["size"]
-        if size:
-            self._set_priorities(np.arange(size), arrays["priorities"])
+    def _restore_extras(self, metadata: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        priorities = arrays["priorities"]
+        if priorities.shape != (self._size,) or not np.all(priorities >= 0):
+            raise ValueError(f"array 'priorities' has shape {priorities.shape} or negative values")
+        if self._size:
+            self._set_priorities(np.arange(self._size), priorities)
         self.max_priority = float(metadata["max_priority"])

@@ -1,0 +1,138 @@
+"""Private: the replay buffers' file format (one uncompressed ``.npz``, no pickle), version 1.
+
+The archive holds the stored rows (``observations``, ``actions``, ``rewards``,
+``terminated``, ``truncated`` and the next-observation arrays of the buffer's mode), a
+JSON ``metadata`` text (format version, class name, constructor arguments, position,
+size) and the sampling generator's state as JSON text (``rng_state``). Subclasses add
+their own metadata and arrays through ``_file_extras``/``_arguments_from_file``/
+``_restore_extras``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+from typing import Any
+
+import numpy as np
+
+from keras_tutorial_kit.rl._storage import (
+    load_npz,
+    rng_from_json,
+    rng_state_to_json,
+    save_npz_atomically,
+    text_array,
+)
+
+FORMAT_VERSION = 1
+
+
+def save_buffer(buffer: Any, path: str | os.PathLike) -> pathlib.Path:
+    """Writes ``buffer`` to ``path`` atomically."""
+    size = len(buffer)
+    next_metadata, next_arrays = buffer._next.to_file(size)
+    extra_metadata, extra_arrays = buffer._file_extras()
+    metadata = {
+        "format_version": FORMAT_VERSION,
+        "class_name": type(buffer).__name__,
+        "capacity": buffer.capacity,
+        "observation_shape": list(buffer.observation_shape),
+        "observation_dtype": buffer.observation_dtype.str,
+        "action_shape": list(buffer.action_shape),
+        "action_dtype": buffer.action_dtype.str,
+        "seed": buffer.seed,
+        "store_next_observations": buffer.store_next_observations,
+        "position": buffer.position,
+        "size": size,
+        **next_metadata,
+        **extra_metadata,
+    }
+    arrays = {
+        "observations": buffer._observations[:size],
+        "actions": buffer._actions[:size],
+        "rewards": buffer._rewards[:size],
+        "terminated": buffer._terminated[:size],
+        "truncated": buffer._truncated[:size],
+        **next_arrays,
+        **extra_arrays,
+        "metadata": text_array(json.dumps(metadata)),
+        "rng_state": text_array(rng_state_to_json(buffer._rng)),
+    }
+    return save_npz_atomically(path, arrays)
+
+
+def load_buffer(cls: type, path: str | os.PathLike) -> Any:
+    """A ``cls`` restored from ``path``; ``ValueError`` naming the file if it holds none."""
+    arrays = load_npz(path, cls.__name__)
+    name = cls.__name__
+    try:
+        metadata = json.loads(str(arrays.pop("metadata")))
+        version = metadata.get("format_version")
+        kind = metadata.get("class_name")
+    except (KeyError, ValueError, AttributeError) as error:
+        raise ValueError(
+            f"`path` does not hold a {name}: no readable metadata. Received: path={str(path)!r}"
+        ) from error
+    if kind != name or version != FORMAT_VERSION:
+        newer = isinstance(version, int) and version > FORMAT_VERSION
+        raise ValueError(
+            f"`path` does not hold a {name} of format {FORMAT_VERSION}"
+            f"{' (it was written by a newer release)' if newer else ''}. "
+            f"Received: path={str(path)!r} with class {kind!r}, format {version!r}"
+        )
+    try:
+        buffer = cls(
+            capacity=metadata["capacity"],
+            observation_shape=tuple(metadata["observation_shape"]),
+            observation_dtype=np.dtype(metadata["observation_dtype"]),
+            action_shape=tuple(metadata["action_shape"]),
+            action_dtype=np.dtype(metadata["action_dtype"]),
+            seed=metadata["seed"],
+            store_next_observations=metadata["store_next_observations"],
+            **cls._arguments_from_file(metadata),
+        )
+        _restore(buffer, metadata, arrays)
+    except (KeyError, ValueError, TypeError, IndexError, AttributeError) as error:
+        raise ValueError(
+            f"`path` holds a damaged {name} file ({type(error).__name__}: {error}). "
+            f"Received: path={str(path)!r}"
+        ) from error
+    return buffer
+
+
+def _restore(buffer: Any, metadata: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+    size, position, capacity = metadata["size"], metadata["position"], buffer.capacity
+    if not (
+        isinstance(size, int)
+        and isinstance(position, int)
+        and 0 <= size <= capacity
+        and 0 <= position < capacity
+        and (size == capacity or position == size)
+    ):
+        raise ValueError(f"size={size!r} and position={position!r} do not fit capacity={capacity}")
+    observation = (buffer.observation_shape, buffer.observation_dtype)
+    expected = {
+        "observations": ((size, *observation[0]), observation[1]),
+        "actions": ((size, *buffer.action_shape), buffer.action_dtype),
+        "rewards": ((size,), np.dtype(np.float32)),
+        "terminated": ((size,), np.dtype(np.bool_)),
+        "truncated": ((size,), np.dtype(np.bool_)),
+        **buffer._next.expected_arrays(size, *observation),
+    }
+    for key, (shape, dtype) in expected.items():
+        if arrays[key].shape != shape or arrays[key].dtype != dtype:
+            raise ValueError(
+                f"array {key!r} has shape {arrays[key].shape} and dtype {arrays[key].dtype}, "
+                f"expected {shape} and {dtype}"
+            )
+    buffer._observations[:size] = arrays["observations"]
+    buffer._actions[:size] = arrays["actions"]
+    buffer._rewards[:size] = arrays["rewards"]
+    buffer._terminated[:size] = arrays["terminated"]
+    buffer._truncated[:size] = arrays["truncated"]
+    buffer._next.restore(metadata, arrays, size)
+    buffer._position = position
+    buffer._size = size
+    buffer._restore_extras(metadata, arrays)
+    buffer._rng = rng_from_json(str(arrays["rng_state"]))

@@ -1,0 +1,31 @@
+"""Private: DQNAgent's weight initialisation (in NumPy, the same on every backend) and copies."""
+
+from __future__ import annotations
+
+import math
+
+import keras
+import numpy as np
+
+from keras_tutorial_kit.rl._fused_update import assign_all
+
+
+def initialize_glorot_uniform(network: keras.Model, rng: np.random.Generator) -> None:
+    """Glorot-uniform kernels and zero biases for every ``Dense`` layer, drawn from ``rng``.
+
+    Drawn in NumPy so that one seed gives the same initial weights on every backend.
+    """
+    for layer in [*network.hidden_layers, network.output_layer]:
+        fan_in, fan_out = layer.kernel.shape
+        limit = math.sqrt(6.0 / (fan_in + fan_out))
+        layer.kernel.assign(rng.uniform(-limit, limit, size=(fan_in, fan_out)).astype("float32"))
+        layer.bias.assign(np.zeros(layer.bias.shape, "float32"))
+
+
+def copy_weights(source: keras.Model, target: keras.Model) -> None:
+    """Copies every weight of ``source`` into ``target``.
+
+    Raises:
+        ValueError: If the two networks do not have the same number of weights.
+    """
+    assign_all(target.weights, source.weights)

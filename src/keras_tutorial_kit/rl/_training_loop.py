@@ -1,0 +1,117 @@
+"""Private: ``DQNAgent.learn``'s loop (act, step, store, train, sync, record) and a training round."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from typing import Any
+
+import keras
+import numpy as np
+
+from keras_tutorial_kit._validation import check_bool, check_non_negative_int, check_positive_int
+
+
+def train_round(agent: Any) -> float:
+    """``gradient_steps`` minibatch steps from the agent's buffer in one fused call."""
+    steps, batch_size = agent.gradient_steps, agent.batch_size
+    samples = [agent.replay_buffer.sample(batch_size) for _ in range(steps)]
+    stacked = [np.stack(field) for field in zip(*samples, strict=True)]
+    observations, actions, rewards, next_observations, terminated, _ = stacked
+    loss = agent._update(
+        observations.astype(np.float32, copy=False),
+        actions.astype(np.int32),
+        rewards,
+        next_observations.astype(np.float32, copy=False),
+        terminated.astype(np.float32),
+    )
+    agent.num_updates += steps
+    agent._acting_weights = agent.q_network.numpy_weights()
+    agent._target_is_stale = True
+    return loss
+
+
+def reset(agent: Any, env: Any) -> Any:
+    """Starts an episode with a seed drawn from the agent's generator."""
+    observation, _ = env.reset(seed=int(agent._rng.integers(0, 2**31 - 1)))
+    return observation
+
+
+def learn(
+    agent: Any,
+    env: Any,
+    total_timesteps: int,
+    progress_bar: bool,
+    checkpoints: tuple[str | os.PathLike | None, int],
+    callback: Callable[[Any], bool | None] | None,
+) -> None:
+    """Trains ``agent`` until ``agent.num_timesteps == total_timesteps`` (or ``callback``
+    returns ``False`` at an episode end); arguments as :meth:`DQNAgent.learn`, with
+    ``checkpoints = (checkpoint_directory, checkpoint_interval)``."""
+    total_timesteps = check_non_negative_int("total_timesteps", total_timesteps)
+    progress_bar = check_bool("progress_bar", progress_bar)
+    checkpoint_directory, checkpoint_interval = checkpoints
+    checkpoint_interval = check_positive_int("checkpoint_interval", checkpoint_interval)
+    if checkpoint_directory is not None and not isinstance(
+        checkpoint_directory, (str, os.PathLike)
+    ):
+        raise TypeError(
+            "`checkpoint_directory` must be None or a path. "
+            f"Received: checkpoint_directory={checkpoint_directory!r}"
+        )
+    if callback is not None and not callable(callback):
+        raise TypeError(f"`callback` must be callable. Received: callback={callback!r}")
+    if agent.num_timesteps >= total_timesteps:
+        return
+    progbar = (
+        keras.utils.Progbar(total_timesteps, stateful_metrics=["return", "epsilon", "loss"])
+        if progress_bar
+        else None
+    )
+    rng, buffer, history = agent._rng, agent.replay_buffer, agent.history
+    q_values, schedule = agent.q_network.numpy_q_values, agent.exploration
+    last_checkpoint = agent.num_timesteps
+    observation = reset(agent, env)
+    episode_return, episode_length = 0.0, 0
+    loss = math.nan
+    while agent.num_timesteps < total_timesteps:
+        step = agent.num_timesteps
+        if step < agent.learning_starts or rng.random() < schedule(step):
+            action = int(rng.integers(agent.num_actions))
+        else:
+            values = q_values(np.asarray(observation, np.float32)[None], agent._acting_weights)
+            action = int(values[0].argmax())
+        next_observation, reward, terminated, truncated, _ = env.step(action)
+        buffer.add(observation, action, reward, next_observation, terminated, truncated)
+        episode_return += float(reward)
+        episode_length += 1
+        step += 1
+        agent.num_timesteps = step
+        if agent._target_is_stale and step % agent.target_update_interval == 0:
+            agent._sync_target()
+        if step > agent.learning_starts and step % agent.train_freq == 0:
+            loss = train_round(agent)
+            history.losses.append(loss)
+            history.loss_steps.append(step)
+        if not (terminated or truncated):
+            observation = next_observation
+            continue
+        history.episode_returns.append(episode_return)
+        history.episode_lengths.append(episode_length)
+        history.episode_end_steps.append(step)
+        if progbar is not None:
+            values = [("return", episode_return), ("epsilon", schedule(step)), ("loss", loss)]
+            progbar.update(step, values=values)
+        stop = callback is not None and callback(agent) is False
+        if checkpoint_directory is not None and step - last_checkpoint >= checkpoint_interval:
+            agent.save(checkpoint_directory)
+            last_checkpoint = step
+        if stop:
+            break
+        observation = reset(agent, env)
+        episode_return, episode_length = 0.0, 0
+    if progbar is not None:
+        progbar.update(agent.num_timesteps, finalize=True)
+    if checkpoint_directory is not None and last_checkpoint != agent.num_timesteps:
+        agent.save(checkpoint_directory)

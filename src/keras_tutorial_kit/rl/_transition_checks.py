@@ -1,0 +1,79 @@
+"""Private: checks of the transitions given to ``ReplayBuffer.add`` and ``extend``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from keras_tutorial_kit._validation import check_positive_int
+
+
+def check_array(
+    name: str, value: Any, shape: tuple[int, ...], dtype: np.dtype, batched: bool = False
+) -> np.ndarray:
+    """``value`` as an array of ``shape`` (after a batch axis if ``batched``) that ``dtype``
+    can hold, else ``ValueError`` naming ``name``."""
+    if type(value) is np.ndarray and value.shape == shape and value.dtype == dtype:
+        return value  # the common case, first: ``add`` runs once per environment step
+    array = np.asarray(value)
+    found = array.shape[1:] if batched else array.shape
+    if found != shape or (batched and array.ndim == 0):
+        wanted = f"(batch, *{shape})" if batched else str(shape)
+        raise ValueError(
+            f"`{name}` must have shape {wanted}. Received: {name} with shape {array.shape}"
+        )
+    if array.dtype != dtype and not np.can_cast(array.dtype, dtype, "same_kind"):
+        raise ValueError(
+            f"`{name}` of dtype {array.dtype} cannot be stored safely as {dtype}. "
+            f"Received: {name}.dtype={array.dtype}"
+        )
+    return array
+
+
+def check_batch(
+    buffer: Any,
+    observations: Any,
+    actions: Any,
+    rewards: Any,
+    next_observations: Any,
+    terminated: Any,
+    truncated: Any,
+) -> tuple[np.ndarray, ...]:
+    """The arguments of ``buffer.extend`` as arrays with one row per transition."""
+    shape, dtype = buffer.observation_shape, buffer.observation_dtype
+    observations = check_array("observations", observations, shape, dtype, batched=True)
+    next_observations = check_array(
+        "next_observations", next_observations, shape, dtype, batched=True
+    )
+    actions = check_array(
+        "actions", actions, buffer.action_shape, buffer.action_dtype, batched=True
+    )
+    count = len(observations)
+    rewards = np.asarray(rewards, dtype=np.float32)
+    terminated = np.asarray(terminated, dtype=np.bool_)
+    truncated = np.zeros(count, np.bool_) if truncated is None else np.asarray(truncated, np.bool_)
+    for name, array in (("actions", actions), ("next_observations", next_observations)):
+        if len(array) != count:
+            raise ValueError(
+                f"`{name}` must have {count} rows (as many as `observations`). "
+                f"Received: {name} with shape {array.shape}"
+            )
+    for name, array in (("rewards", rewards), ("terminated", terminated), ("truncated", truncated)):
+        if array.shape != (count,):
+            raise ValueError(
+                f"`{name}` must have shape ({count},). Received: {name} with shape {array.shape}"
+            )
+    return observations, actions, rewards, next_observations, terminated, truncated
+
+
+def check_batch_size(batch_size: Any, size: int) -> int:
+    """``batch_size`` if it is a positive integer <= ``size`` (the stored transitions)."""
+    if type(batch_size) is not int or batch_size < 1:
+        batch_size = check_positive_int("batch_size", batch_size)
+    if batch_size > size:
+        raise ValueError(
+            f"`batch_size` must be at most the number of stored transitions ({size}) "
+            f"to draw distinct transitions. Received: batch_size={batch_size}"
+        )
+    return batch_size
