@@ -54,6 +54,20 @@ def _cell(value: Any) -> str:
     return text or " "
 
 
+def _literal(value: Any) -> Any:
+    """A string from a result file as plain text in reST: markup characters escaped.
+
+    Result files hold sampled text (``*x*``, ``__init__``, ``- item``) that reST would
+    otherwise read as emphasis, links or lists.
+    """
+    if not isinstance(value, str):
+        return value
+    text = re.sub(r"([\\*`_|])", r"\\\1", value)
+    if re.match(r"([-+]|#\.|\d+[.)])(\s|$)", text):
+        text = "\\" + text
+    return text
+
+
 def _list_table(header: list[str], rows: list[list[Any]], widths: str = "") -> list[str]:
     lines = [".. list-table::", "   :header-rows: 1"]
     if widths:
@@ -110,7 +124,7 @@ class BenchmarkResults(SphinxDirective):
                 rows.append(
                     [
                         f":ref:`{name} <ktk-bench-{name}>`",
-                        report.readable(check["label"]),
+                        _literal(report.readable(check["label"])),
                         f"{_cell(check['value'])} (goal {check['goal_text']})",
                         "met" if check["met"] else "**not met**",
                     ]
@@ -158,11 +172,13 @@ class BenchmarkResults(SphinxDirective):
             "",
         ]
         for title, header, rows, shared in report.tables(document):
-            lines += [f"**{report.readable(title)}**", ""]
-            lines += _list_table([report.readable(h) for h in header], rows)
+            lines += [f"**{_literal(report.readable(title))}**", ""]
+            header = [_literal(report.readable(h)) for h in header]
+            lines += _list_table(header, [[_literal(v) for v in row] for row in rows])
             if shared:
                 same = "; ".join(
-                    f"{report.readable(key)}: {_cell(value)}" for key, value in shared.items()
+                    f"{_literal(report.readable(key))}: {_cell(_literal(value))}"
+                    for key, value in shared.items()
                 )
                 lines += [f"Same in every row: {same}.", ""]
         for png in others:

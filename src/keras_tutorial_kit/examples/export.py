@@ -14,7 +14,7 @@ from keras_tutorial_kit._validation import check_seed
 
 #: The formats, and the name ``keras.Model.export`` knows each by.
 FORMATS = {"onnx": "onnx", "saved_model": "tf_saved_model"}
-#: The batch sizes the artifact is checked on (both must work: the batch axis stays free).
+#: The batch sizes the artifact is checked on; both must work, as the batch axis stays free.
 CHECK_BATCH_SIZES = (1, 8)
 
 
