@@ -13,8 +13,11 @@ from keras_tutorial_kit.examples import export
 BACKEND = keras.backend.backend()
 #: Why ``model.export`` cannot write a format on a backend (Keras 3.15 here).
 UNSUPPORTED = {
-    ("jax", "onnx"): "Keras' ONNX export on JAX needs jax2onnx, which the test extra lacks",
-    ("torch", "saved_model"): "Keras' tf_saved_model export fails on torch (dynamic_shapes)",
+    ("jax", "onnx"): (
+        "jax2onnx writes the CNN's MaxPooling2D as a MaxPool node whose window onnxruntime "
+        "rejects ('Unsupported pooling size')"
+    ),
+    ("torch", "saved_model"): "export_model refuses it: Keras needs torch_xla for it on torch",
 }
 
 
@@ -56,9 +59,16 @@ def test_rejects_unknown_format_and_missing_model(saved_models, tmp_path):
     with pytest.raises(ValueError, match="`format`"):
         export.export_model(saved_models["mlp"], tmp_path, format="tflite")
     with pytest.raises(FileNotFoundError, match="`model_path`"):
-        export.export_model(tmp_path / "missing.keras", tmp_path, format="saved_model")
+        export.export_model(tmp_path / "missing.keras", tmp_path, format="onnx")
     with pytest.raises(ValueError, match="`seed`"):
         export.export_model(saved_models["mlp"], tmp_path, seed=-1)
+
+
+@pytest.mark.skipif(BACKEND != "torch", reason="the torch backend's limit")
+def test_refuses_a_saved_model_on_torch_before_writing(saved_models, tmp_path):
+    with pytest.raises(ValueError, match=r"format='saved_model'.*KERAS_BACKEND=torch"):
+        export.export_model(saved_models["mlp"], tmp_path / "out", format="saved_model")
+    assert not (tmp_path / "out").exists()
 
 
 def test_onnx_without_onnxruntime_says_what_to_install(saved_models, tmp_path, monkeypatch):

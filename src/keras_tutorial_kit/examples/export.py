@@ -73,7 +73,8 @@ def export_model(
         An :class:`ExportResult`.
 
     Raises:
-        ValueError: If ``format`` is unknown or ``seed`` is invalid.
+        ValueError: If ``format`` is unknown, ``seed`` is invalid, or ``format`` is
+            ``"saved_model"`` on the torch backend.
         FileNotFoundError: If ``model_path`` does not exist.
         ImportError: If ``format="onnx"`` and onnxruntime is not installed.
 
@@ -91,6 +92,14 @@ def export_model(
     if format not in FORMATS:
         raise ValueError(f"`format` must be one of {tuple(FORMATS)}. Received: format={format!r}")
     seed = check_seed("seed", seed)
+    if format == "saved_model" and keras.backend.backend() == "torch":
+        # Keras exports torch models to a SavedModel through torch_xla, which the CPU
+        # build of torch lacks: refuse before writing anything.
+        raise ValueError(
+            "`format='saved_model'` needs the TensorFlow or JAX backend (Keras exports a "
+            "torch model to a SavedModel through torch_xla). Received: format='saved_model' "
+            "with KERAS_BACKEND=torch"
+        )
     if not os.path.isfile(model_path):
         raise FileNotFoundError(
             f"No model file at `model_path`. Received: model_path={os.fspath(model_path)!r}"
