@@ -16,7 +16,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-RESULTS_DIR = pathlib.Path(__file__).parent / "results"
+#: Where ``save_results`` writes. A script run on its own writes the git-ignored
+#: ``results-scratch/direct/``; ``run.py`` points this at ``results/`` for a full run with
+#: the reference settings, so only such a run replaces the committed figures.
+RESULTS_DIR = pathlib.Path(__file__).parent / "results-scratch" / "direct"
 
 
 def time_call(
@@ -114,7 +117,7 @@ def environment() -> dict[str, Any]:
 
 
 def save_results(name: str, payload: dict[str, Any]) -> pathlib.Path:
-    """Writes ``payload`` plus the environment to ``benchmarks/results/<name>.json``."""
+    """Writes ``payload`` plus the environment to ``RESULTS_DIR/<name>.json``."""
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     path = RESULTS_DIR / f"{name}.json"
     document = {"benchmark": name, "environment": environment(), **payload}

@@ -52,3 +52,11 @@ def test_an_explicit_output_dir_wins(tmp_path):
 
 def test_plots_only_redraws_the_committed_results_by_default():
     assert run.resolve_output_dir(run.parse_args(["--plots-only"])) == RESULTS
+
+
+def test_a_script_run_on_its_own_does_not_write_the_committed_results(monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    spec = importlib.util.spec_from_file_location("_common", ROOT / "benchmarks" / "_common.py")
+    common = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(common)
+    assert common.RESULTS_DIR == ROOT / "benchmarks" / "results-scratch" / "direct"
