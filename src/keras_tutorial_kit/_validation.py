@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
+import pathlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,6 +33,14 @@ def check_bool(name: str, value: Any) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"`{name}` must be True or False. Received: {name}={value!r}")
     return value
+
+
+def check_path(name: str, value: Any) -> pathlib.Path:
+    """Returns ``value`` as a ``pathlib.Path`` if it is a ``str`` or ``os.PathLike``, else raises
+    ``TypeError`` naming ``name``."""
+    if not isinstance(value, str | os.PathLike):
+        raise TypeError(f"`{name}` must be a str or os.PathLike path. Received: {name}={value!r}")
+    return pathlib.Path(value)
 
 
 def check_positive_int_sequence(name: str, value: Any, allow_empty: bool = True) -> tuple[int, ...]:

@@ -36,15 +36,16 @@ KERAS_PROTOCOL = {
     "result",
     "reset_state",
 }
+_KERAS_EXPORT = "passed through to keras.Model.export, which checks it (tests/models)"
 EXEMPT = {
     ("losses.mean_squared_error", "y_true"): "a tensor; behaves as keras.losses (tests/losses)",
     ("losses.mean_squared_error", "y_pred"): "a tensor; behaves as keras.losses (tests/losses)",
+    ("models.CharRNN.export", "filepath"): _KERAS_EXPORT,
+    ("models.CharRNN.export", "format"): _KERAS_EXPORT,
+    ("models.CharRNN.export", "verbose"): _KERAS_EXPORT,
+    ("models.CharRNN.export", "input_signature"): _KERAS_EXPORT
+    + "; on torch the kit's own check is tested in tests/models",
 }
-XFAIL_RL = pytest.mark.xfail(strict=True, reason="fixed on h-rl")
-
-
-def _reported(what: str):
-    return pytest.mark.xfail(strict=True, reason=f"reported: {what}")
 
 
 @functools.cache
@@ -66,7 +67,7 @@ def _cartpole():
 def _agent():
     return _skip_unless_agent_backend(
         lambda: ktk.rl.DQNAgent(
-            (4,), 2, hidden_units=(8,), buffer_size=64, batch_size=4, learning_starts=8, seed=0
+            (4,), 2, hidden_units=(8,), buffer_capacity=64, batch_size=4, learning_starts=8, seed=0
         )
     )
 
@@ -161,6 +162,9 @@ CALLS: dict[str, Callable[..., Any]] = {
     "models.QNetwork.act": lambda **k: _q_network().act(
         **{"observations": np.zeros((1, 2), "float32"), **k}
     ),
+    "models.QNetwork.numpy_q_values": lambda **k: _q_network().numpy_q_values(
+        **{"observations": np.zeros((1, 2), "float32"), **k}
+    ),
     "rl.DQNAgent": lambda **k: ktk.rl.DQNAgent(
         **{"observation_shape": (4,), "num_actions": 2, "hidden_units": (8,), **k}
     ),
@@ -172,6 +176,13 @@ CALLS: dict[str, Callable[..., Any]] = {
     ),
     "rl.DQNAgent.load": lambda **k: ktk.rl.DQNAgent.load(**k),
     "rl.DQNAgent.save": lambda **k: _agent().save(**k),
+    "rl.StopWhenSolved": lambda **k: ktk.rl.StopWhenSolved(
+        **{"env": _cartpole(), "threshold": 10.0, **k}
+    ),
+    "rl.StopWhenSolved.__call__": lambda **k: ktk.rl.StopWhenSolved(_cartpole(), 10.0)(**k),
+    "rl.evaluate_policy": lambda **k: ktk.rl.evaluate_policy(
+        **{"policy": lambda observation: 0, "env": _cartpole(), "episodes": 1, **k}
+    ),
     "rl.LinearSchedule": lambda **k: ktk.rl.LinearSchedule(
         **{"start": 1.0, "end": 0.1, "duration": 10, **k}
     ),
@@ -224,6 +235,8 @@ BAD: list[tuple] = [
     ("data.CharCorpus.from_file", "lower", "yes"),
     ("data.CharCorpus.get_batch", "seq_length", 0),
     ("data.CharCorpus.get_batch", "batch_size", 0),
+    ("data.CharCorpus.get_batch", "return_sequences", "yes"),
+    ("data.CharCorpus.as_dataset", "return_sequences", 1),
     ("data.MNISTLoader", "source", "fashion"),
     ("data.MNISTLoader", "path", "x.npz"),
     ("data.MNISTLoader", "test_fraction", 1.5),
@@ -255,10 +268,14 @@ BAD: list[tuple] = [
     ("models.CharRNN", "vocab_size", 0),
     ("models.CharRNN", "units", 0),
     ("models.CharRNN", "output_activation", "no_such_activation"),
+    ("models.CharRNN", "return_sequences", "yes"),
     ("models.CharRNN.generate", "prompt", [0.5, 1.5]),
     ("models.CharRNN.generate", "length", 0),
     ("models.CharRNN.generate", "sampler", 5),
     ("models.CharRNN.generate", "return_logits", "yes"),
+    ("models.CharRNN.generate", "stop_ids", [99]),
+    ("models.CharRNN.generate", "stop_ids", [0.5]),
+    ("models.CharRNN.generate", "compiled", "yes"),
     ("models.Linear", "units", 0),
     ("models.Linear", "kernel_initializer", "no_such_initializer"),
     ("models.Linear", "bias_initializer", "no_such_initializer"),
@@ -273,13 +290,15 @@ BAD: list[tuple] = [
     ("models.QNetwork", "bias_initializer", "no_such_initializer"),
     ("models.QNetwork.act", "observations", np.zeros((1, 5), "float32")),
     ("models.QNetwork.act", "epsilon", 1.5),
-    ("models.QNetwork.act", "weights", [1]),
+    ("models.QNetwork.act", "weight_snapshot", [1]),
+    ("models.QNetwork.numpy_q_values", "observations", np.zeros((1, 5), "float32")),
+    ("models.QNetwork.numpy_q_values", "weight_snapshot", [1]),
     ("rl.DQNAgent", "observation_shape", (-1,)),
     ("rl.DQNAgent", "num_actions", 0),
     ("rl.DQNAgent", "hidden_units", (0,)),
     ("rl.DQNAgent", "activation", "no_such_activation"),
     ("rl.DQNAgent", "learning_rate", 0),
-    ("rl.DQNAgent", "buffer_size", 0),
+    ("rl.DQNAgent", "buffer_capacity", 0),
     ("rl.DQNAgent", "batch_size", 0),
     ("rl.DQNAgent", "learning_starts", -1),
     ("rl.DQNAgent", "gamma", 1.5),
@@ -304,6 +323,16 @@ BAD: list[tuple] = [
     ("rl.DQNAgent.learn", "callback", 5),
     ("rl.DQNAgent.load", "directory", 5),
     ("rl.DQNAgent.save", "directory", 5),
+    ("rl.StopWhenSolved", "env", 5),
+    ("rl.StopWhenSolved", "threshold", "high"),
+    ("rl.StopWhenSolved", "episodes", 0),
+    ("rl.StopWhenSolved", "eval_interval", 0),
+    ("rl.StopWhenSolved", "screen_episodes", -1),
+    ("rl.StopWhenSolved", "stop", "yes"),
+    ("rl.StopWhenSolved.__call__", "agent", 5),
+    ("rl.evaluate_policy", "policy", 5),
+    ("rl.evaluate_policy", "env", 5),
+    ("rl.evaluate_policy", "episodes", 0),
     ("rl.LinearSchedule", "start", "a"),
     ("rl.LinearSchedule", "end", None),
     ("rl.LinearSchedule", "duration", 0),
@@ -311,11 +340,13 @@ BAD: list[tuple] = [
     ("samplers.TemperatureSampler", "temperature", -1.0),
     ("samplers.TemperatureSampler", "top_k", 0),
     ("samplers.TemperatureSampler", "top_p", 1.5),
+    ("samplers.TemperatureSampler", "min_p", 1.5),
     ("samplers.TemperatureSampler.__call__", "logits", np.zeros((2, 0), "float32")),
     ("samplers.sample_logits", "logits", np.zeros((2, 0), "float32")),
     ("samplers.sample_logits", "temperature", float("nan")),
     ("samplers.sample_logits", "top_k", 0),
     ("samplers.sample_logits", "top_p", 0.0),
+    ("samplers.sample_logits", "min_p", -0.1),
 ]
 for _cls in ("rl.ReplayBuffer", "rl.PrioritizedReplayBuffer"):
     BAD += [
@@ -341,38 +372,13 @@ for _cls in ("rl.ReplayBuffer", "rl.PrioritizedReplayBuffer"):
     ]
 BAD += [
     ("rl.PrioritizedReplayBuffer", "alpha", -1.0),
-    ("rl.PrioritizedReplayBuffer", "epsilon", -1.0),
+    ("rl.PrioritizedReplayBuffer", "priority_offset", -1.0),
     ("rl.PrioritizedReplayBuffer.sample", "beta", 2.0),
     ("rl.PrioritizedReplayBuffer.update_priorities", "indices", [99, 0]),
     ("rl.PrioritizedReplayBuffer.update_priorities", "priorities", [-1.0, 1.0]),
     ("rl.ReplayBuffer.load", "path", 5),
     ("rl.ReplayBuffer.save", "path", 5),
 ]
-# Cases that fail on this branch, and where they are fixed.
-_MODELS = "models owner: check {} first and name it in the error"
-XFAIL: dict[tuple[str, str], Any] = {
-    ("models.CharRNN.generate", "prompt"): _reported(_MODELS.format("prompt (show the value)")),
-    ("models.QNetwork.act", "observations"): _reported(_MODELS.format("observations' shape")),
-    ("models.QNetwork.act", "weights"): _reported(_MODELS.format("weights")),
-    ("rl.DQNAgent", "observation_dtype"): XFAIL_RL,
-    ("rl.DQNAgent.act", "observation"): XFAIL_RL,
-    ("rl.DQNAgent.evaluate", "env"): XFAIL_RL,
-    ("rl.DQNAgent.from_env", "env"): XFAIL_RL,
-    ("rl.DQNAgent.learn", "env"): XFAIL_RL,
-    ("rl.DQNAgent.learn", "progress_bar"): XFAIL_RL,
-    ("rl.DQNAgent.learn", "checkpoint_directory"): XFAIL_RL,
-    ("rl.DQNAgent.learn", "callback"): XFAIL_RL,
-    ("rl.DQNAgent.load", "directory"): XFAIL_RL,
-    ("rl.DQNAgent.save", "directory"): XFAIL_RL,
-    ("rl.ReplayBuffer.add", "reward"): XFAIL_RL,
-    ("rl.ReplayBuffer.add", "terminated"): XFAIL_RL,
-    ("rl.ReplayBuffer.add", "truncated"): XFAIL_RL,
-    ("rl.PrioritizedReplayBuffer.add", "reward"): XFAIL_RL,
-    ("rl.PrioritizedReplayBuffer.add", "terminated"): XFAIL_RL,
-    ("rl.PrioritizedReplayBuffer.add", "truncated"): XFAIL_RL,
-    ("rl.ReplayBuffer.load", "path"): XFAIL_RL,
-    ("rl.ReplayBuffer.save", "path"): XFAIL_RL,
-}
 
 
 def _callables(public_api) -> dict[str, Callable]:
@@ -429,13 +435,7 @@ def _case_id(key, argument, bad):
 @pytest.mark.parametrize(
     "key, argument, bad",
     [
-        pytest.param(
-            key,
-            argument,
-            bad,
-            id=_case_id(key, argument, bad),
-            marks=XFAIL.get((key, argument), ()),
-        )
+        pytest.param(key, argument, bad, id=_case_id(key, argument, bad))
         for key, argument, bad in BAD
     ],
 )

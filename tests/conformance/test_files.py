@@ -26,9 +26,10 @@ NOT_APPLICABLE = {
     "losses.mean_squared_error": "a function",
     "losses.MeanSquaredError": "saved inside a compiled model (test_keras_components.py)",
     "metrics.SparseCategoricalAccuracy": "saved inside a compiled model (test_keras_components.py)",
+    "rl.StopWhenSolved": "does not save (its results are plain attributes)",
+    "rl.evaluate_policy": "a function that does not save",
     "samplers.sample_logits": "a function",
 }
-XFAIL_RL = pytest.mark.xfail(strict=True, reason="fixed on h-rl")
 BUFFERS = ("rl.ReplayBuffer", "rl.PrioritizedReplayBuffer")
 KERAS_FILES = ("layers.LinearLayer", "models.CNN", "models.CharRNN", "models.Linear")
 KERAS_FILES += ("models.MLP", "models.QNetwork")
@@ -48,7 +49,7 @@ def _buffer(key):
 def _agent():
     return _skip_unless_agent_backend(
         lambda: ktk.rl.DQNAgent(
-            (2,), 3, hidden_units=(8,), buffer_size=64, batch_size=4, learning_starts=8, seed=0
+            (2,), 3, hidden_units=(8,), buffer_capacity=64, batch_size=4, learning_starts=8, seed=0
         )
     )
 
@@ -125,13 +126,7 @@ def test_buffer_round_trip_is_exact(key, tmp_path):
         np.testing.assert_array_equal(restored, field)
 
 
-@pytest.mark.parametrize(
-    "how",
-    [
-        pytest.param(how, marks=XFAIL_RL if how in ("truncated", "foreign") else ())
-        for how in CORRUPTIONS
-    ],
-)
+@pytest.mark.parametrize("how", CORRUPTIONS)
 @pytest.mark.parametrize("key", BUFFERS)
 def test_buffer_bad_file_is_a_clear_error(key, how, tmp_path):
     buffer = _buffer(key)
@@ -172,10 +167,7 @@ AGENT_CORRUPTIONS = {
 }
 
 
-@pytest.mark.parametrize(
-    "how",
-    [pytest.param(how, marks=XFAIL_RL) for how in AGENT_CORRUPTIONS],
-)
+@pytest.mark.parametrize("how", list(AGENT_CORRUPTIONS))
 @pytest.mark.parametrize("key", ["rl.DQNAgent"])
 def test_agent_bad_checkpoint_is_a_clear_error(key, how, tmp_path):
     folder = _agent_folder(tmp_path)

@@ -40,6 +40,8 @@ NOT_APPLICABLE = {
     "rl.LinearSchedule": "not a Keras object",
     "rl.PrioritizedReplayBuffer": "not a Keras object",
     "rl.ReplayBuffer": "not a Keras object",
+    "rl.StopWhenSolved": "not a Keras object (a `DQNAgent.learn` callback)",
+    "rl.evaluate_policy": "a function over gymnasium environments",
     "samplers.sample_logits": "a function; its Keras use is tested in tests/samplers",
 }
 

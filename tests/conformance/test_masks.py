@@ -28,6 +28,8 @@ NOT_APPLICABLE = {
     "rl.LinearSchedule": "not a layer",
     "rl.PrioritizedReplayBuffer": "not a layer",
     "rl.ReplayBuffer": "not a layer",
+    "rl.StopWhenSolved": "not a layer",
+    "rl.evaluate_policy": "not a layer",
     "samplers.TemperatureSampler": "not a layer",
     "samplers.sample_logits": "not a layer",
 }

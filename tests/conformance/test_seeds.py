@@ -38,7 +38,6 @@ LOGITS = np.random.default_rng(0).normal(size=(32, 12)).astype("float32")
 OBSERVATIONS = np.random.default_rng(1).normal(size=(20, 2)).astype("float32")
 SAME_SEEDS = (np.int64(3), np.int32(3), np.uint8(3))
 BAD_SEEDS = (-1, 2**31, 1.5, "3", True, np.float64(3.0), [3])
-XFAIL_RL = pytest.mark.xfail(strict=True, reason="fixed on h-rl")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,7 +73,7 @@ def _agent(seed, observation_shape=(2,)):
             observation_shape,
             3,
             hidden_units=(8,),
-            buffer_size=64,
+            buffer_capacity=64,
             batch_size=4,
             learning_starts=8,
             seed=seed,
@@ -136,9 +135,29 @@ def _evaluate(seed, tmp_path):
     gymnasium = pytest.importorskip("gymnasium")
     env = gymnasium.make("CartPole-v1")
     agent = _skip_unless_agent_backend(
-        lambda: ktk.rl.DQNAgent.from_env(env, hidden_units=(8,), buffer_size=64, seed=0)
+        lambda: ktk.rl.DQNAgent.from_env(env, hidden_units=(8,), buffer_capacity=64, seed=0)
     )
     return agent.evaluate(env, episodes=1, seed=seed)
+
+
+def _stop_when_solved(seed, tmp_path):
+    gymnasium = pytest.importorskip("gymnasium")
+    env = gymnasium.make("CartPole-v1")
+    solved = ktk.rl.StopWhenSolved(
+        env, threshold=1e9, episodes=2, eval_interval=1, screen_episodes=0, seed=seed
+    )
+    agent = _skip_unless_agent_backend(
+        lambda: ktk.rl.DQNAgent.from_env(env, hidden_units=(8,), buffer_capacity=64, seed=0)
+    )
+    agent.num_timesteps = 1  # a check is due
+    assert solved(agent)
+    return solved.eval_returns
+
+
+def _evaluate_policy(seed, tmp_path):
+    gymnasium = pytest.importorskip("gymnasium")
+    env = gymnasium.make("CartPole-v1")
+    return ktk.rl.evaluate_policy(lambda observation: 0, env, episodes=2, seed=seed)
 
 
 CASES = [
@@ -165,6 +184,8 @@ CASES = [
     ),
     SeedCase("rl.DQNAgent", lambda s, p: _agent_actions(_agent(s)), _agent_survives),
     SeedCase("rl.DQNAgent.evaluate", _evaluate),
+    SeedCase("rl.StopWhenSolved", _stop_when_solved),
+    SeedCase("rl.evaluate_policy", _evaluate_policy),
     SeedCase(
         "rl.ReplayBuffer",
         lambda s, p: _filled(ktk.rl.ReplayBuffer, s).sample(8).observations,
@@ -189,21 +210,10 @@ CASES = [
         lambda s, p: np.asarray(ktk.samplers.sample_logits(LOGITS, seed=s)),
     ),
 ]
-# Cases that fail on main only because of another engineer's area.
-XFAIL = {
-    ("test_seed_survives_config_save_and_load", "rl.DQNAgent"): XFAIL_RL,
-    ("test_seed_survives_config_save_and_load", "rl.ReplayBuffer"): XFAIL_RL,
-    ("test_seed_survives_config_save_and_load", "rl.PrioritizedReplayBuffer"): XFAIL_RL,
-    ("test_rejects_bad_seeds", "rl.DQNAgent.evaluate"): XFAIL_RL,
-    ("test_accepts_none_int_and_numpy_integers_alike", "rl.DQNAgent.evaluate"): XFAIL_RL,
-}
 
 
-def _params(test: str, cases, *extra):
-    return [
-        pytest.param(case, *extra, id=case.key, marks=XFAIL.get((test, case.key), ()))
-        for case in cases
-    ]
+def _params(cases):
+    return [pytest.param(case, id=case.key) for case in cases]
 
 
 def _seeded_callables(public_api) -> set[str]:
@@ -240,7 +250,7 @@ def test_every_public_name_has_a_case(public_names, public_api):
     assert covered == public_names, sorted(covered ^ public_names)
 
 
-@pytest.mark.parametrize("case", _params("test_accepts_none_int_and_numpy_integers_alike", CASES))
+@pytest.mark.parametrize("case", _params(CASES))
 def test_accepts_none_int_and_numpy_integers_alike(case, tmp_path):
     expected = case.draw(3, tmp_path)
     for seed in SAME_SEEDS:
@@ -250,7 +260,7 @@ def test_accepts_none_int_and_numpy_integers_alike(case, tmp_path):
 
 @pytest.mark.parametrize(
     "case",
-    _params("test_seed_survives_config_save_and_load", [c for c in CASES if c.survive is not None]),
+    _params([c for c in CASES if c.survive is not None]),
 )
 def test_seed_survives_config_save_and_load(case, tmp_path):
     stored_int, expected = case.survive(3, tmp_path)
@@ -260,7 +270,7 @@ def test_seed_survives_config_save_and_load(case, tmp_path):
 
 
 @pytest.mark.parametrize("bad", BAD_SEEDS, ids=repr)
-@pytest.mark.parametrize("case", _params("test_rejects_bad_seeds", CASES))
+@pytest.mark.parametrize("case", _params(CASES))
 def test_rejects_bad_seeds(case, bad, tmp_path):
     with pytest.raises((ValueError, TypeError)) as info:
         case.draw(bad, tmp_path)

@@ -17,14 +17,6 @@ FILES = sorted(
     for folder in ("src", "tests")
     for path in (ROOT / folder).rglob("*.py")
 )
-# Files with a non-strict zip on this branch, fixed on another one.
-FIXED_ELSEWHERE = {
-    "src/keras_tutorial_kit/rl/_fused_update.py": "fixed on h-rl",
-    "src/keras_tutorial_kit/rl/dqn_agent.py": "fixed on h-rl",
-    "src/keras_tutorial_kit/rl/replay_buffer.py": "fixed on h-rl",
-    "tests/rl/test_dqn_agent.py": "fixed on h-rl",
-    "tests/rl/test_replay_buffer.py": "fixed on h-rl",
-}
 
 
 def _non_strict_zips(source: str) -> list[int]:
@@ -45,18 +37,7 @@ def test_finds_a_non_strict_zip():
     assert _non_strict_zips("zip(a, b, strict=True)\nzip(a)\n") == []
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        pytest.param(
-            path,
-            marks=pytest.mark.xfail(strict=True, reason=FIXED_ELSEWHERE[path])
-            if path in FIXED_ELSEWHERE
-            else (),
-        )
-        for path in FILES
-    ],
-)
+@pytest.mark.parametrize("path", FILES)
 def test_every_zip_is_strict(path):
     lines = _non_strict_zips((ROOT / path).read_text(encoding="utf-8"))
     assert not lines, f"{path}: zip without strict=True on lines {lines}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Callable
 from typing import Any
 
@@ -25,7 +26,8 @@ def check_prompt(prompt: Any, vocab_size: int) -> np.ndarray:
     ):
         raise ValueError(
             "`prompt` must be integer ids of shape (batch, time) or (time,) with time >= 1. "
-            f"Received: prompt with shape {np.shape(prompt)} and dtype {ids.dtype}"
+            f"Received: prompt={reprlib.repr(prompt)} with shape {np.shape(prompt)} and "
+            f"dtype {ids.dtype}"
         )
     if ids.min() < 0 or ids.max() >= vocab_size:
         raise ValueError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+import reprlib
 from typing import Any
 
 import keras
@@ -144,10 +145,26 @@ class QNetwork(MLP):
 
         Returns:
             A float32 array of shape ``(batch, num_actions)``.
+
+        Raises:
+            TypeError: If ``weight_snapshot`` is not a list of ``(kernel, bias)`` pairs.
+            ValueError: If ``observations`` rows do not match the network's input size.
         """
         if weight_snapshot is None:
             weight_snapshot = self.numpy_weights()
-        x = observations.reshape(len(observations), -1)
+        elif not isinstance(weight_snapshot, list | tuple) or not all(
+            isinstance(pair, list | tuple) and len(pair) == 2 for pair in weight_snapshot
+        ):
+            raise TypeError(
+                "`weight_snapshot` must be a `numpy_weights()` list of (kernel, bias) pairs. "
+                f"Received: weight_snapshot={reprlib.repr(weight_snapshot)}"
+            )
+        x = np.asarray(observations).reshape(len(observations), -1)
+        if weight_snapshot and x.shape[1] != np.shape(weight_snapshot[0][0])[0]:
+            raise ValueError(
+                f"`observations` must have {np.shape(weight_snapshot[0][0])[0]} features per "
+                f"row. Received: observations with shape {np.shape(observations)}"
+            )
         last = len(weight_snapshot) - 1
         for i, (kernel, bias) in enumerate(weight_snapshot):
             x = x @ kernel + bias
@@ -183,7 +200,9 @@ class QNetwork(MLP):
             observation.
 
         Raises:
-            ValueError: If ``epsilon`` is outside ``[0, 1]`` or ``seed`` is invalid.
+            ValueError: If ``epsilon`` is outside ``[0, 1]``, ``seed`` is invalid or
+                ``observations`` do not match the network's input size.
+            TypeError: If ``weight_snapshot`` is not a list of ``(kernel, bias)`` pairs.
         """
         if (
             isinstance(epsilon, bool)

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from keras_tutorial_kit._validation import check_path
 from keras_tutorial_kit.rl._storage import (
     load_npz,
     rng_from_json,
@@ -30,6 +31,7 @@ FORMAT_VERSION = 1
 
 def save_buffer(buffer: Any, path: str | os.PathLike) -> pathlib.Path:
     """Writes ``buffer`` to ``path`` atomically."""
+    path = check_path("path", path)
     size = len(buffer)
     next_metadata, next_arrays = buffer._next.to_file(size)
     extra_metadata, extra_arrays = buffer._file_extras()
@@ -64,6 +66,7 @@ def save_buffer(buffer: Any, path: str | os.PathLike) -> pathlib.Path:
 
 def load_buffer(cls: type, path: str | os.PathLike) -> Any:
     """A ``cls`` restored from ``path``; ``ValueError`` naming the file if it holds none."""
+    path = check_path("path", path)
     arrays = load_npz(path, cls.__name__)
     name = cls.__name__
     try:

@@ -18,6 +18,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from keras_tutorial_kit._validation import check_path
 from keras_tutorial_kit.rl._storage import (
     load_npz,
     rng_from_json,
@@ -41,7 +42,7 @@ def _variable_groups(agent: Any) -> tuple[tuple[str, list], ...]:
 
 def save_checkpoint(agent: Any, directory: str | os.PathLike) -> pathlib.Path:
     """Writes ``agent`` to a new checkpoint folder, then points ``latest`` at it."""
-    directory = pathlib.Path(directory)
+    directory = check_path("directory", directory)
     directory.mkdir(parents=True, exist_ok=True)
     name = f"checkpoint-{agent.num_timesteps:012d}"
     folder = directory / name
@@ -104,7 +105,7 @@ def _read_state(directory: pathlib.Path) -> tuple[pathlib.Path, dict[str, Any]]:
 
 def load_checkpoint(cls: type, directory: str | os.PathLike) -> Any:
     """The agent of the latest checkpoint in ``directory``, fully restored, or ``ValueError``."""
-    directory = pathlib.Path(directory)
+    directory = check_path("directory", directory)
     folder, state = _read_state(directory)
     try:
         config = dict(state["config"])

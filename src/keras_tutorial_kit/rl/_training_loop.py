@@ -49,6 +49,8 @@ def learn(
     """Trains ``agent`` until ``agent.num_timesteps == total_timesteps`` (or ``callback``
     returns ``False`` at an episode end); arguments as :meth:`DQNAgent.learn`, with
     ``checkpoints = (checkpoint_directory, checkpoint_interval)``."""
+    if not (hasattr(env, "reset") and hasattr(env, "step")):
+        raise TypeError(f"`env` must be a gymnasium environment. Received: env={env!r}")
     total_timesteps = check_non_negative_int("total_timesteps", total_timesteps)
     progress_bar = check_bool("progress_bar", progress_bar)
     checkpoint_directory, checkpoint_interval = checkpoints

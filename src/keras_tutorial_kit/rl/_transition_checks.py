@@ -67,6 +67,16 @@ def check_batch(
     return observations, actions, rewards, next_observations, terminated, truncated
 
 
+def check_scalars(reward: Any, terminated: Any, truncated: Any) -> tuple[float, bool, bool]:
+    """``(reward, terminated, truncated)`` of one transition as a real number and two flags."""
+    if np.ndim(reward) != 0 or np.asarray(reward).dtype.kind not in "iuf":
+        raise TypeError(f"`reward` must be a real number. Received: reward={reward!r}")
+    for name, flag in (("terminated", terminated), ("truncated", truncated)):
+        if np.ndim(flag) != 0 or np.asarray(flag).dtype.kind != "b":
+            raise TypeError(f"`{name}` must be True or False. Received: {name}={flag!r}")
+    return float(reward), bool(terminated), bool(truncated)
+
+
 def check_batch_size(batch_size: Any, size: int) -> int:
     """``batch_size`` if it is a positive integer <= ``size`` (the stored transitions)."""
     if type(batch_size) is not int or batch_size < 1:

@@ -183,6 +183,11 @@ class DQNAgent:
 
         Uses the weights of the last training round and the agent's own generator.
         """
+        if np.shape(observation) != self.observation_shape:
+            raise ValueError(
+                f"`observation` must have shape {self.observation_shape}. "
+                f"Received: observation with shape {np.shape(observation)}"
+            )
         return int(
             self.q_network.act(
                 np.asarray(observation, dtype=np.float32)[None],

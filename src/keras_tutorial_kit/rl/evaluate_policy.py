@@ -32,7 +32,7 @@ def evaluate_policy(
 
     Raises:
         ValueError: If ``episodes`` is not a positive integer or ``seed`` is invalid.
-        TypeError: If ``policy`` is not callable.
+        TypeError: If ``policy`` is not callable or ``env`` is not an environment.
 
     Example:
 
@@ -45,6 +45,8 @@ def evaluate_policy(
     """
     if not callable(policy):
         raise TypeError(f"`policy` must be callable. Received: policy={policy!r}")
+    if not (hasattr(env, "reset") and hasattr(env, "step")):
+        raise TypeError(f"`env` must be a gymnasium environment. Received: env={env!r}")
     episodes = check_positive_int("episodes", episodes)
     seed = check_seed("seed", seed)
     returns = np.zeros(episodes)

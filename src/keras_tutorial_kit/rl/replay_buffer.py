@@ -12,7 +12,12 @@ from keras_tutorial_kit._validation import check_bool, check_positive_int, check
 from keras_tutorial_kit.rl._buffer_file import load_buffer, save_buffer
 from keras_tutorial_kit.rl._next_observations import make_next_observations
 from keras_tutorial_kit.rl._storage import check_dtype, check_shape, sample_distinct
-from keras_tutorial_kit.rl._transition_checks import check_array, check_batch, check_batch_size
+from keras_tutorial_kit.rl._transition_checks import (
+    check_array,
+    check_batch,
+    check_batch_size,
+    check_scalars,
+)
 
 
 class ReplaySample(NamedTuple):
@@ -159,7 +164,9 @@ class ReplayBuffer:
             ValueError: On a wrong shape or an unsafe dtype, naming the argument; with
                 ``store_next_observations=False``, if ``observation`` does not continue
                 the previous transition's episode.
+            TypeError: If ``reward`` is not a number or a flag is not a bool.
         """
+        reward, terminated, truncated = check_scalars(reward, terminated, truncated)
         shape, dtype = self.observation_shape, self.observation_dtype
         observation = check_array("observation", observation, shape, dtype)
         next_observation = check_array("next_observation", next_observation, shape, dtype)

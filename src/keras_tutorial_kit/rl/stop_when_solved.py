@@ -101,6 +101,8 @@ class StopWhenSolved:
 
     def __call__(self, agent: Any) -> bool:
         """Checks ``agent`` if a check is due; returns ``False`` to stop ``learn``."""
+        if not hasattr(agent, "num_timesteps"):
+            raise TypeError(f"`agent` must be a `DQNAgent`. Received: agent={agent!r}")
         step = agent.num_timesteps
         if step < self._next_check:
             return True
