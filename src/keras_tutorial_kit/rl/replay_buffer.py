@@ -247,8 +247,7 @@ class ReplayBuffer:
             ``terminated`` and ``truncated`` (bool).
 
         Raises:
-            ValueError: If ``batch_size`` is not a positive integer or exceeds the
-                number of stored transitions.
+            ValueError: If ``batch_size`` is not a positive integer or exceeds ``len(self)``.
         """
         batch_size = check_batch_size(batch_size, self._size)
         return self._gather(sample_distinct(self._rng, self._size, batch_size))
@@ -278,13 +277,7 @@ class ReplayBuffer:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> ReplayBuffer:
-        """Restores a buffer written by :meth:`save`, generator state included.
-
-        Args:
-            path: A file written by ``save``.
-
-        Returns:
-            A buffer equal in contents, position and future samples.
+        """Restores a buffer written by :meth:`save`: equal contents, position and future samples.
 
         Raises:
             FileNotFoundError: If ``path`` does not exist.
