@@ -47,21 +47,9 @@ def _buffer(key):
 
 
 def _agent():
-    return _skip_unless_agent_backend(
-        lambda: ktk.rl.DQNAgent(
-            (2,), 3, hidden_units=(8,), buffer_capacity=64, batch_size=4, learning_starts=8, seed=0
-        )
+    return ktk.rl.DQNAgent(
+        (2,), 3, hidden_units=(8,), buffer_capacity=64, batch_size=4, learning_starts=8, seed=0
     )
-
-
-def _skip_unless_agent_backend(make):
-    """``make()``, or a skip where ``DQNAgent`` does not support the backend (torch)."""
-    try:
-        return make()
-    except ValueError as error:
-        if "Received: backend=" in str(error):
-            pytest.skip(str(error))
-        raise
 
 
 def _keras_model(key):

@@ -68,27 +68,15 @@ def _buffer_survives(cls):
 
 
 def _agent(seed, observation_shape=(2,)):
-    return _skip_unless_agent_backend(
-        lambda: ktk.rl.DQNAgent(
-            observation_shape,
-            3,
-            hidden_units=(8,),
-            buffer_capacity=64,
-            batch_size=4,
-            learning_starts=8,
-            seed=seed,
-        )
+    return ktk.rl.DQNAgent(
+        observation_shape,
+        3,
+        hidden_units=(8,),
+        buffer_capacity=64,
+        batch_size=4,
+        learning_starts=8,
+        seed=seed,
     )
-
-
-def _skip_unless_agent_backend(make):
-    """``make()``, or a skip where ``DQNAgent`` does not support the backend (torch)."""
-    try:
-        return make()
-    except ValueError as error:
-        if "Received: backend=" in str(error):
-            pytest.skip(str(error))
-        raise
 
 
 def _agent_actions(agent):
@@ -134,9 +122,7 @@ def _flowers(seed, tmp_path):
 def _evaluate(seed, tmp_path):
     gymnasium = pytest.importorskip("gymnasium")
     env = gymnasium.make("CartPole-v1")
-    agent = _skip_unless_agent_backend(
-        lambda: ktk.rl.DQNAgent.from_env(env, hidden_units=(8,), buffer_capacity=64, seed=0)
-    )
+    agent = ktk.rl.DQNAgent.from_env(env, hidden_units=(8,), buffer_capacity=64, seed=0)
     return agent.evaluate(env, episodes=1, seed=seed)
 
 
@@ -146,9 +132,7 @@ def _stop_when_solved(seed, tmp_path):
     solved = ktk.rl.StopWhenSolved(
         env, threshold=1e9, episodes=2, eval_interval=1, screen_episodes=0, seed=seed
     )
-    agent = _skip_unless_agent_backend(
-        lambda: ktk.rl.DQNAgent.from_env(env, hidden_units=(8,), buffer_capacity=64, seed=0)
-    )
+    agent = ktk.rl.DQNAgent.from_env(env, hidden_units=(8,), buffer_capacity=64, seed=0)
     agent.num_timesteps = 1  # a check is due
     assert solved(agent)
     return solved.eval_returns
