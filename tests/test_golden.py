@@ -246,27 +246,9 @@ def _replay_golden(folder, assert_close, running_version):
     )
 
 
-def _draws_changed_before_the_bump(folder: pathlib.Path) -> bool:
-    """The sampler engine changed after 0.1.0 (issue 11) while the version still says so."""
-    return ktk.__version__ == folder.parent.name == "0.1.0" and bool(
-        replay.seeded_draws(_manifest(folder))
-    )
-
-
 @pytest.mark.parametrize(
     "folder",
-    [
-        pytest.param(
-            folder,
-            marks=pytest.mark.xfail(
-                _draws_changed_before_the_bump(folder),
-                reason="seeded sampler draws changed after 0.1.0 (issue 11); they are promised "
-                "within a minor release only, so the version must become 0.2.0.dev0",
-                strict=True,
-            ),
-        )
-        for folder in _artifact_folders()
-    ],
+    _artifact_folders(),
     ids=lambda p: f"{p.parent.name}/{p.name}",
 )
 def test_golden_artifact_replays_identically(folder, assert_close):
