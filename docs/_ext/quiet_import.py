@@ -12,11 +12,12 @@ import importlib.util
 import pathlib
 from types import ModuleType
 
-_NATIVE_LOGS = pathlib.Path(__file__).parents[2] / "src" / "keras_tutorial_kit" / "_native_logs.py"
-
 
 def _native_logs() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("_ktk_native_logs", _NATIVE_LOGS)
+    # find_spec locates the installed package without running its __init__.
+    package = importlib.util.find_spec("keras_tutorial_kit")
+    path = pathlib.Path(package.submodule_search_locations[0]) / "_native_logs.py"
+    spec = importlib.util.spec_from_file_location("_ktk_native_logs", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
