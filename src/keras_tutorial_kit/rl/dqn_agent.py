@@ -13,7 +13,7 @@ import numpy as np
 
 from keras_tutorial_kit._deprecation import renamed_arguments
 from keras_tutorial_kit.models.q_network import QNetwork
-from keras_tutorial_kit.rl import _checkpoint, _training_loop
+from keras_tutorial_kit.rl import _checkpoint, _train_round, _training_loop
 from keras_tutorial_kit.rl._dqn_config import check_config, to_json
 from keras_tutorial_kit.rl._fused_update import make_fused_update
 from keras_tutorial_kit.rl._network_weights import copy_weights, initialize_glorot_uniform
@@ -210,7 +210,7 @@ class DQNAgent:
         Raises:
             ValueError: If the buffer holds fewer than ``batch_size`` transitions.
         """
-        return _training_loop.train_round(self)
+        return _train_round.train_round(self)
 
     def learn(
         self,
