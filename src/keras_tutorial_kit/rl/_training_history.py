@@ -18,6 +18,8 @@ class TrainingHistory:
         episode_returns: Undiscounted return of each finished training episode.
         episode_lengths: Number of steps of each finished episode.
         episode_end_steps: The agent's environment-step count when each episode ended.
+        episode_env_indices: Which sub-environment of a vector environment each
+            episode ran in (always 0 with a single environment).
         losses: Mean Huber loss of each training round.
         loss_steps: The environment-step count at each training round.
     """
@@ -25,6 +27,7 @@ class TrainingHistory:
     episode_returns: list[float] = dataclasses.field(default_factory=list)
     episode_lengths: list[int] = dataclasses.field(default_factory=list)
     episode_end_steps: list[int] = dataclasses.field(default_factory=list)
+    episode_env_indices: list[int] = dataclasses.field(default_factory=list)
     losses: list[float] = dataclasses.field(default_factory=list)
     loss_steps: list[int] = dataclasses.field(default_factory=list)
 
@@ -34,10 +37,15 @@ class TrainingHistory:
 
     @classmethod
     def from_dict(cls, data: dict[str, list[Any]]) -> TrainingHistory:
-        """The inverse of :meth:`to_dict`."""
-        return cls(
-            **{field.name: list(data.get(field.name, [])) for field in dataclasses.fields(cls)}
-        )
+        """The inverse of :meth:`to_dict`.
+
+        A record of an older checkpoint, without ``episode_env_indices``, came from a
+        single environment: each of its episodes gets index 0.
+        """
+        fields = {field.name: list(data.get(field.name, [])) for field in dataclasses.fields(cls)}
+        if "episode_env_indices" not in data:
+            fields["episode_env_indices"] = [0] * len(fields["episode_returns"])
+        return cls(**fields)
 
     def moving_average(self, window: int = 20) -> np.ndarray:
         """Mean of the last ``window`` episode returns at each episode (shorter at first)."""

@@ -11,6 +11,7 @@ import keras
 import numpy as np
 
 from keras_tutorial_kit._validation import check_bool, check_non_negative_int, check_positive_int
+from keras_tutorial_kit.rl import _vector_training_loop
 from keras_tutorial_kit.rl._train_round import train_round
 
 
@@ -30,7 +31,8 @@ def learn(
 ) -> None:
     """Trains ``agent`` until ``agent.num_timesteps == total_timesteps`` (or ``callback``
     returns ``False`` at an episode end); arguments as :meth:`DQNAgent.learn`, with
-    ``checkpoints = (checkpoint_directory, checkpoint_interval)``."""
+    ``checkpoints = (checkpoint_directory, checkpoint_interval)``. A gymnasium vector
+    environment runs the loop of ``_vector_training_loop``."""
     if not (hasattr(env, "reset") and hasattr(env, "step")):
         raise TypeError(f"`env` must be a gymnasium environment. Received: env={env!r}")
     total_timesteps = check_non_negative_int("total_timesteps", total_timesteps)
@@ -46,6 +48,9 @@ def learn(
         )
     if callback is not None and not callable(callback):
         raise TypeError(f"`callback` must be callable. Received: callback={callback!r}")
+    vector = _vector_training_loop.is_vector_env(env)
+    if vector:
+        _vector_training_loop.check_vector_env(agent, env)
     if agent.num_timesteps >= total_timesteps:
         return
     progbar = (
@@ -53,6 +58,29 @@ def learn(
         if progress_bar
         else None
     )
+    checkpoints = (checkpoint_directory, checkpoint_interval)
+    if vector:
+        last_checkpoint = _vector_training_loop.learn(
+            agent, env, total_timesteps, progbar, checkpoints, callback
+        )
+    else:
+        last_checkpoint = _learn_one(agent, env, total_timesteps, progbar, checkpoints, callback)
+    if progbar is not None:
+        progbar.update(agent.num_timesteps, finalize=True)
+    if checkpoint_directory is not None and last_checkpoint != agent.num_timesteps:
+        agent.save(checkpoint_directory)
+
+
+def _learn_one(
+    agent: Any,
+    env: Any,
+    total_timesteps: int,
+    progbar: Any,
+    checkpoints: tuple[str | os.PathLike | None, int],
+    callback: Callable[[Any], bool | None] | None,
+) -> int:
+    """The loop for one (non-vector) environment; returns the step of the last checkpoint."""
+    checkpoint_directory, checkpoint_interval = checkpoints
     rng, buffer, history = agent._rng, agent.replay_buffer, agent.history
     q_values, schedule = agent.q_network.numpy_q_values, agent.exploration
     last_checkpoint = agent.num_timesteps
@@ -84,6 +112,7 @@ def learn(
         history.episode_returns.append(episode_return)
         history.episode_lengths.append(episode_length)
         history.episode_end_steps.append(step)
+        history.episode_env_indices.append(0)
         if progbar is not None:
             values = [("return", episode_return), ("epsilon", schedule(step)), ("loss", loss)]
             progbar.update(step, values=values)
@@ -95,7 +124,4 @@ def learn(
             break
         observation = reset(agent, env)
         episode_return, episode_length = 0.0, 0
-    if progbar is not None:
-        progbar.update(agent.num_timesteps, finalize=True)
-    if checkpoint_directory is not None and last_checkpoint != agent.num_timesteps:
-        agent.save(checkpoint_directory)
+    return last_checkpoint

@@ -1,0 +1,190 @@
+"""Private: ``DQNAgent.learn``'s loop for a gymnasium vector environment of N copies.
+
+One vector step acts for the N sub-environments at once (one NumPy forward pass,
+epsilon-greedy per row), stores the step's transitions with one ``extend`` and then
+runs the target syncs and training rounds that the single-environment loop would run
+for those environment steps, in the same order.
+
+Autoreset (https://farama.org/Vector-Autoreset-Mode), read from
+``env.metadata["autoreset_mode"]``:
+
+- ``NextStep`` (gymnasium's default): the step after a sub-environment's episode ends
+  only resets it; that step is not a transition and is neither stored nor counted.
+- ``SameStep``: the sub-environment resets in the step that ends its episode; the
+  transition's next observation is ``infos["final_obs"][i]``.
+- ``Disabled`` and anything else: ``ValueError``.
+
+``agent.num_timesteps`` counts transitions, i.e. environment steps that moved a
+sub-environment (at most N per vector step), so ``train_freq``,
+``target_update_interval``, ``learning_starts`` and ``exploration_steps`` keep their
+meaning in environment steps, and the gradient steps per environment step
+(``gradient_steps / train_freq``) do not depend on N. A vector step that would pass
+``total_timesteps`` keeps only the transitions of its first sub-environments, so that
+``learn`` ends exactly at ``total_timesteps``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from keras_tutorial_kit.rl._train_round import train_round
+
+_MODES = ("NextStep", "SameStep")
+
+
+def is_vector_env(env: Any) -> bool:
+    """Whether ``env`` looks like a gymnasium ``VectorEnv`` (or a wrapper of one)."""
+    return hasattr(env, "num_envs") and hasattr(env, "single_observation_space")
+
+
+def check_vector_env(agent: Any, env: Any) -> tuple[int, bool]:
+    """``(num_envs, same_step)`` of ``env`` if its spaces and autoreset mode suit ``agent``."""
+    num_envs = env.num_envs
+    if type(num_envs) is not int or num_envs < 1:
+        raise ValueError(
+            "`env` must have a positive integer `num_envs`. "
+            f"Received: env={env!r} with num_envs={num_envs!r}"
+        )
+    shape = getattr(env.single_observation_space, "shape", None)
+    if shape is None or tuple(shape) != agent.observation_shape:
+        raise ValueError(
+            f"`env` must have observations of shape {agent.observation_shape}, as the agent. "
+            f"Received: env={env!r} with single_observation_space="
+            f"{env.single_observation_space!r}"
+        )
+    action_space = getattr(env, "single_action_space", None)
+    if getattr(action_space, "n", None) != agent.num_actions or (
+        getattr(action_space, "start", 0) != 0
+    ):
+        raise ValueError(
+            f"`env` must have a Discrete({agent.num_actions}) action space starting at 0, "
+            f"as the agent. Received: env={env!r} with single_action_space={action_space!r}"
+        )
+    metadata = getattr(env, "metadata", None) or {}
+    mode = metadata.get("autoreset_mode")
+    name = getattr(mode, "value", mode)
+    if name not in _MODES:
+        raise ValueError(
+            "`env` must autoreset in gymnasium's NextStep or SameStep mode "
+            '(`metadata["autoreset_mode"]`). '
+            f"Received: env={env!r} with autoreset_mode={mode!r}"
+        )
+    return num_envs, name == "SameStep"
+
+
+def choose_actions(agent: Any, observations: np.ndarray, step: int) -> np.ndarray:
+    """Epsilon-greedy actions for a batch of observations, per row, from ``agent._rng``."""
+    rng, count = agent._rng, len(observations)
+    epsilon = 1.0 if step < agent.learning_starts else agent.exploration(step)
+    explore = rng.random(count) < epsilon
+    actions = rng.integers(agent.num_actions, size=count)
+    if not explore.all():
+        values = agent.q_network.numpy_q_values(
+            np.asarray(observations, np.float32), agent._acting_weights
+        )
+        actions = np.where(explore, actions, values.argmax(axis=1))
+    return actions
+
+
+def final_observations(
+    next_observations: np.ndarray, ends: np.ndarray, infos: dict[str, Any]
+) -> np.ndarray:
+    """SameStep: ``next_observations`` with each ended row replaced by its final observation."""
+    rows = np.flatnonzero(ends)
+    if rows.size == 0:
+        return next_observations
+    finals, mask = infos.get("final_obs"), infos.get("_final_obs")
+    if finals is None or mask is None or not np.all(np.asarray(mask)[rows]):
+        raise ValueError(
+            "A SameStep vector environment must report each ended episode's last "
+            f'observation in infos["final_obs"]. Received: infos keys {sorted(infos)}'
+        )
+    result = np.array(next_observations, copy=True)
+    for row in rows:
+        result[row] = finals[row]
+    return result
+
+
+def train_and_sync(agent: Any, first: int, last: int, loss: float) -> float:
+    """The target syncs and training rounds of environment steps ``first + 1 .. last``,
+    as the single-environment loop runs them after each step; returns the last loss."""
+    history = agent.history
+    for step in range(first + 1, last + 1):
+        if agent._target_is_stale and step % agent.target_update_interval == 0:
+            agent._sync_target()
+        if step > agent.learning_starts and step % agent.train_freq == 0:
+            loss = train_round(agent)
+            history.losses.append(loss)
+            history.loss_steps.append(step)
+    return loss
+
+
+def learn(
+    agent: Any,
+    env: Any,
+    total_timesteps: int,
+    progbar: Any,
+    checkpoints: tuple[Any, int],
+    callback: Callable[[Any], bool | None] | None,
+) -> int:
+    """The vector loop of ``_training_loop.learn`` (arguments and ``env`` already checked);
+    returns the step count of the last checkpoint."""
+    num_envs, same_step = check_vector_env(agent, env)
+    checkpoint_directory, checkpoint_interval = checkpoints
+    rng, buffer, history = agent._rng, agent.replay_buffer, agent.history
+    schedule, loss = agent.exploration, math.nan
+    observations, _ = env.reset(seed=int(rng.integers(0, 2**31 - 1)))
+    resetting = np.zeros(num_envs, np.bool_)  # NextStep: the rows whose next step only resets
+    returns, lengths = np.zeros(num_envs), np.zeros(num_envs, np.int64)
+    last_checkpoint = agent.num_timesteps
+    while agent.num_timesteps < total_timesteps:
+        first = agent.num_timesteps
+        actions = choose_actions(agent, observations, first)
+        next_observations, rewards, terminated, truncated, infos = env.step(actions)
+        terminated, truncated = np.asarray(terminated, bool), np.asarray(truncated, bool)
+        ends = (terminated | truncated) & ~resetting
+        targets = final_observations(next_observations, ends, infos) if same_step else None
+        rows = np.flatnonzero(~resetting)[: total_timesteps - first]
+        if rows.size:
+            buffer.extend(
+                observations[rows],
+                actions[rows],
+                np.asarray(rewards)[rows],
+                (next_observations if targets is None else targets)[rows],
+                terminated[rows],
+                truncated[rows],
+            )
+        returns[rows] += np.asarray(rewards, np.float64)[rows]
+        lengths[rows] += 1
+        agent.num_timesteps = last = first + rows.size
+        loss = train_and_sync(agent, first, last, loss)
+        finished = np.flatnonzero(ends[rows])  # positions in ``rows``, in row order
+        for position in finished:
+            row = rows[position]
+            history.episode_returns.append(float(returns[row]))
+            history.episode_lengths.append(int(lengths[row]))
+            history.episode_end_steps.append(first + int(position) + 1)
+            history.episode_env_indices.append(int(row))
+            returns[row], lengths[row] = 0.0, 0
+        resetting = ends if not same_step else resetting
+        observations = next_observations
+        if finished.size == 0:
+            continue
+        if progbar is not None:
+            values = [("return", history.episode_returns[-1]), ("epsilon", schedule(last))]
+            progbar.update(last, values=[*values, ("loss", loss)])
+        stop = False
+        for _ in finished:  # the callback runs once per finished episode, as with one env
+            if callback is not None and callback(agent) is False:
+                stop = True
+                break
+        if checkpoint_directory is not None and last - last_checkpoint >= checkpoint_interval:
+            agent.save(checkpoint_directory)
+            last_checkpoint = last
+        if stop:
+            break
+    return last_checkpoint
