@@ -34,8 +34,28 @@ def test_quick_run_trains_evaluates_saves_and_plots(tmp_path, assert_png):
     assert_png(result.plot_path)
 
 
+def test_quick_run_on_a_vector_environment():
+    result = dqn.run(quick=True, verbose=0, num_envs=3)
+    metrics, history = result.metrics, result.history
+    assert metrics["timesteps"] == dqn.QUICK_TIMESTEPS and metrics["num_envs"] == 3
+    assert set(history["episode_env_indices"]) == {0.0, 1.0, 2.0}
+    assert len(history["episode_env_indices"]) == len(history["episode_returns"]) > 0
+    assert sum(history["episode_lengths"]) <= dqn.QUICK_TIMESTEPS
+    assert len(result.model.replay_buffer) == dqn.QUICK_TIMESTEPS
+
+
+def test_command_line_has_num_envs():
+    from keras_tutorial_kit import cli
+
+    args = cli.build_parser().parse_args(["run", "dqn", "--num-envs", "4"])
+    assert args.num_envs == 4
+    assert cli.build_parser().parse_args(["run", "dqn"]).num_envs == 1
+
+
 def test_rejects_bad_arguments():
     with pytest.raises(ValueError, match="`total_timesteps`"):
         dqn.run(total_timesteps=0, verbose=0)
     with pytest.raises(ValueError, match="`seed`"):
         dqn.run(seed=-1, verbose=0)
+    with pytest.raises(ValueError, match="`num_envs`"):
+        dqn.run(num_envs=0, verbose=0)

@@ -27,6 +27,13 @@ CHAPTER = _options.Chapter(
         Option(
             "eval_interval", 2_500, "Positive integer, training steps between evaluations.", "int"
         ),
+        Option(
+            "num_envs",
+            1,
+            "Positive integer, the copies of CartPole-v1 stepped together (a gymnasium "
+            "``SyncVectorEnv`` when more than 1).",
+            "int",
+        ),
         _options.seed(0, "Seeds the agent (weights, exploration, replay, episode resets)."),
         *_options.outputs(
             "the Q-network ``dqn.keras`` and the agent's full checkpoint ``dqn_agent/`` "
@@ -52,11 +59,16 @@ def run(options: types.SimpleNamespace) -> ChapterResult:
     defaults (seed 0, at most 100 000 steps) it was solved at step 30 147 on
     TensorFlow and at step 67 930 on JAX, in 10 to 20 seconds of training.
 
+    With ``num_envs`` > 1 the agent trains on a gymnasium vector environment of
+    that many copies, acting for all of them with one forward pass; steps count
+    environment steps of all copies together.
+
     Returns:
         A ``ChapterResult`` with ``metrics`` ``solved`` (1.0 or 0.0),
         ``steps_to_solve`` (``None`` if unsolved), ``eval_mean_return``,
-        ``timesteps``, ``episodes`` and ``train_seconds``; ``history`` the
-        per-episode ``episode_returns`` and ``episode_lengths``; ``model`` the agent.
+        ``timesteps``, ``episodes``, ``num_envs`` and ``train_seconds``; ``history``
+        the per-episode ``episode_returns``, ``episode_lengths`` and
+        ``episode_env_indices`` (the copy each episode ran in); ``model`` the agent.
 
     Raises:
         ValueError: If an argument is out of range.
@@ -77,11 +89,16 @@ def run(options: types.SimpleNamespace) -> ChapterResult:
 
     env, seed_or_0 = gymnasium.make("CartPole-v1"), 0 if seed is None else seed
     agent = DQNAgent.from_env(env, seed=seed_or_0)
+    if options.num_envs > 1:
+        env = gymnasium.make_vec("CartPole-v1", options.num_envs, vectorization_mode="sync")
     solved = StopWhenSolved(
         gymnasium.make("CartPole-v1"), 475.0, eval_interval=eval_interval, seed=10_000 + seed_or_0
     )
     start = time.perf_counter()
-    agent.learn(env, total_timesteps, progress_bar=bool(verbose), callback=solved)
+    try:
+        agent.learn(env, total_timesteps, progress_bar=bool(verbose), callback=solved)
+    finally:
+        env.close()
     history = agent.history
     metrics = {
         "solved": float(solved.solved_at is not None),
@@ -90,6 +107,7 @@ def run(options: types.SimpleNamespace) -> ChapterResult:
         "eval_episodes": len(solved.eval_returns),
         "timesteps": agent.num_timesteps,
         "episodes": len(history.episode_returns),
+        "num_envs": options.num_envs,
         "train_seconds": time.perf_counter() - start - solved.eval_seconds,
     }
     outcome = {"solved": solved.solved_at is not None, "steps_to_solve": solved.solved_at}
@@ -106,5 +124,6 @@ def run(options: types.SimpleNamespace) -> ChapterResult:
     curves = {
         "episode_returns": [float(r) for r in history.episode_returns],
         "episode_lengths": [float(n) for n in history.episode_lengths],
+        "episode_env_indices": [float(i) for i in history.episode_env_indices],
     }
     return ChapterResult("dqn", metrics, curves, model_path, png, agent, extras)
