@@ -229,9 +229,16 @@ class DQNAgent:
         exactly the steps of the uninterrupted run (each call starts an episode seeded
         from the agent's generator; ``learn`` checkpoints at episode ends).
 
+        A gymnasium vector environment of N copies (``NextStep`` or ``SameStep``
+        autoreset) acts with one forward pass, epsilon-greedy per copy, and stores
+        every copy's transitions (not the steps that only reset); steps count all
+        copies' environment steps, so the schedule arguments and the gradient steps
+        per environment step do not depend on N.
+
         Args:
             env: A gymnasium environment with the agent's observation shape and a
-                discrete action space (5-value ``step`` API).
+                discrete action space (5-value ``step`` API), or a vector
+                environment of copies of one.
             total_timesteps: The agent's step count to stop at.
             progress_bar: Show a ``keras.utils.Progbar`` (updated at episode ends).
             checkpoint_directory: If given, ``save`` to it at the first episode end
@@ -246,7 +253,9 @@ class DQNAgent:
 
         Raises:
             ValueError: If ``total_timesteps``, ``checkpoint_interval`` or
-                ``progress_bar`` is invalid.
+                ``progress_bar`` is invalid, or a vector ``env``'s spaces do not
+                match the agent or its autoreset mode is neither ``NextStep`` nor
+                ``SameStep``.
             TypeError: If ``callback`` is not callable or ``checkpoint_directory``
                 not a path.
         """
