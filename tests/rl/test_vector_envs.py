@@ -240,6 +240,20 @@ def test_async_vector_env_gives_the_same_run_as_the_sync_one():
     )
 
 
+def test_learns_on_gymnasiums_numpy_cartpole_without_its_reset_steps():
+    env = gym.make_vec("CartPole-v1", 4, vectorization_mode="vector_entry_point")
+    agent = ktk.rl.DQNAgent((4,), 2, seed=0, **TRAINING)
+    history = agent.learn(env, 400, progress_bar=False)
+    stored = agent.replay_buffer.transitions()
+    assert stored.terminated.sum() == len(history.episode_returns) > 4
+    # A stored reset-only step would start from a terminal state (pole or cart past
+    # its limit); every stored observation is inside them, every terminal one outside.
+    assert np.all(np.abs(stored.observations[:, 2]) <= 0.2095)
+    assert np.all(np.abs(stored.observations[:, 0]) <= 2.4)
+    final = stored.next_observations[stored.terminated]
+    assert np.all((np.abs(final[:, 2]) > 0.2094) | (np.abs(final[:, 0]) > 2.4))
+
+
 def test_shows_a_progress_bar(capsys):
     agent = ktk.rl.DQNAgent((2,), 2, seed=0, **NO_TRAINING)
     agent.learn(_vector((3, 4), ("terminated",) * 2), 30, progress_bar=True)

@@ -140,37 +140,42 @@ def learn(
     observations, _ = env.reset(seed=int(rng.integers(0, 2**31 - 1)))
     resetting = np.zeros(num_envs, np.bool_)  # NextStep: the rows whose next step only resets
     returns, lengths = np.zeros(num_envs), np.zeros(num_envs, np.int64)
+    env_indices = np.arange(num_envs)
     last_checkpoint = agent.num_timesteps
     while agent.num_timesteps < total_timesteps:
         first = agent.num_timesteps
         actions = choose_actions(agent, observations, first)
         next_observations, rewards, terminated, truncated, infos = env.step(actions)
+        rewards = np.asarray(rewards, np.float64)
         terminated, truncated = np.asarray(terminated, bool), np.asarray(truncated, bool)
         ends = (terminated | truncated) & ~resetting
         targets = final_observations(next_observations, ends, infos) if same_step else None
-        rows = np.flatnonzero(~resetting)[: total_timesteps - first]
-        if rows.size:
+        count = min(num_envs - int(resetting.sum()), total_timesteps - first)
+        # The rows stored: all of them (a slice, no copies) unless some only reset or the
+        # step passes ``total_timesteps`` (the first sub-environments' rows are kept).
+        rows = slice(None) if count == num_envs else np.flatnonzero(~resetting)[:count]
+        if count:
             buffer.extend(
                 observations[rows],
                 actions[rows],
-                np.asarray(rewards)[rows],
+                rewards[rows],
                 (next_observations if targets is None else targets)[rows],
                 terminated[rows],
                 truncated[rows],
             )
-        returns[rows] += np.asarray(rewards, np.float64)[rows]
+        returns[rows] += rewards[rows]
         lengths[rows] += 1
-        agent.num_timesteps = last = first + rows.size
+        agent.num_timesteps = last = first + count
         loss = train_and_sync(agent, first, last, loss)
-        finished = np.flatnonzero(ends[rows])  # positions in ``rows``, in row order
-        for position in finished:
-            row = rows[position]
+        finished = np.flatnonzero(ends[rows])  # positions among the stored rows, in order
+        for position, row in zip(finished, env_indices[rows][finished], strict=True):
             history.episode_returns.append(float(returns[row]))
             history.episode_lengths.append(int(lengths[row]))
             history.episode_end_steps.append(first + int(position) + 1)
             history.episode_env_indices.append(int(row))
             returns[row], lengths[row] = 0.0, 0
-        resetting = ends if not same_step else resetting
+        if not same_step:
+            resetting = ends
         observations = next_observations
         if finished.size == 0:
             continue

@@ -1,0 +1,196 @@
+"""DQNAgent.learn on gymnasium vector environments: N = 8 copies of CartPole-v1 against one.
+
+Two measurements, side by side in one process:
+
+- **Throughput** (goal: environment steps per second at N = 8 >= 3x N = 1, learning
+  included). Agents with the defaults except ``exploration_steps=1_000`` (so that the
+  timed steps act greedily, as in most of a run) are warmed up past
+  ``learning_starts``, then ``learn`` runs segments of ``SEGMENT`` environment steps,
+  alternating between: one plain environment (N = 1), a ``SyncVectorEnv`` of 1, a
+  ``SyncVectorEnv`` of 8, an ``AsyncVectorEnv`` of 8 and gymnasium's own NumPy
+  ``CartPoleVectorEnv`` of 8 (``vectorization_mode="vector_entry_point"``). All
+  train with the defaults ``train_freq=256``, ``gradient_steps=128``: 0.5 gradient
+  steps per environment step whatever N (steps count environment steps of all copies). The same segments without
+  training (``train_freq`` past the run) separate acting from learning.
+- **Time to solve** (goal: median wall time lower at N = 8 than with one environment).
+  ``ktk.rl.StopWhenSolved`` (mean >= 475 over 100 greedy episodes, checked every 2 500
+  steps after a 10-episode screen) on seeds 0-4, at most 50 000 steps, one environment
+  against a ``SyncVectorEnv`` of 8, alternating; evaluation time is excluded, as in
+  ``bench_cartpole.py``.
+
+Wall time on this shared 2-core machine is noisy, AsyncVectorEnv's 8 worker processes
+most of all: CPU time is recorded too (``time.process_time`` of this process, plus the
+workers' CPU time through psutil when it is installed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import pathlib
+import statistics
+import sys
+import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+from _common import save_results
+
+SEGMENT, QUICK_SEGMENT = 4_096, 512
+WARMUP = 2_048  # past learning_starts (1 000) and exploration_steps (1 000)
+SEEDS = (0, 1, 2, 3, 4)
+MAX_TIMESTEPS, QUICK_MAX_TIMESTEPS = 50_000, 3_000
+CONFIGS = {"single": ("single", 1), "sync_1": ("sync", 1), "sync_8": ("sync", 8)}
+CONFIGS["async_8"] = ("async", 8)
+CONFIGS["numpy_8"] = ("vector_entry_point", 8)  # gymnasium's CartPoleVectorEnv, in NumPy
+
+
+def _make_env(kind: str, num_envs: int):
+    import gymnasium as gym
+
+    if kind == "single":
+        return gym.make("CartPole-v1")
+    return gym.make_vec("CartPole-v1", num_envs, vectorization_mode=kind)
+
+
+def _cpu_seconds(env) -> float:
+    """This process's CPU time plus that of an AsyncVectorEnv's workers (with psutil)."""
+    total = time.process_time()
+    processes = getattr(env, "processes", None)
+    if processes:
+        try:
+            import psutil
+        except ImportError:
+            return total
+        for process in processes:
+            times = psutil.Process(process.pid).cpu_times()
+            total += times.user + times.system
+    return total
+
+
+def _throughput(quick: bool, train: bool) -> dict:
+    import keras_tutorial_kit as ktk
+
+    segment, repeats = (QUICK_SEGMENT, 1) if quick else (SEGMENT, 3)
+    extra = {} if train else {"train_freq": 10**9}
+    runs = {}
+    for name, (kind, num_envs) in CONFIGS.items():
+        env = _make_env(kind, num_envs)
+        agent = ktk.rl.DQNAgent((4,), 2, exploration_steps=1_000, seed=0, **extra)
+        agent.learn(env, WARMUP, progress_bar=False)  # compiles the round, fills the buffer
+        runs[name] = {"env": env, "agent": agent, "wall": [], "cpu": []}
+    for _ in range(repeats):
+        for run in runs.values():  # alternating spreads the machine's load over all
+            agent, env = run["agent"], run["env"]
+            wall, cpu = time.perf_counter(), _cpu_seconds(env)
+            agent.learn(env, agent.num_timesteps + segment, progress_bar=False)
+            run["wall"].append(segment / (time.perf_counter() - wall))
+            run["cpu"].append(segment / (_cpu_seconds(env) - cpu))
+    results = {}
+    for name, run in runs.items():
+        run["env"].close()
+        results[name] = {
+            "num_envs": CONFIGS[name][1],
+            "steps_per_second": statistics.median(run["wall"]),
+            "steps_per_cpu_second": statistics.median(run["cpu"]),
+            "all_steps_per_second": run["wall"],
+            "gradient_steps_per_env_step": run["agent"].num_updates / run["agent"].num_timesteps,
+        }
+    return results
+
+
+def _solve(seed: int, num_envs: int, max_timesteps: int) -> dict:
+    import gymnasium as gym
+
+    import keras_tutorial_kit as ktk
+
+    env = _make_env("single" if num_envs == 1 else "sync", num_envs)
+    eval_env = gym.make("CartPole-v1")
+    agent = ktk.rl.DQNAgent.from_env(eval_env, seed=seed)
+    solved = ktk.rl.StopWhenSolved(eval_env, 475.0, seed=10_000 + seed)
+    start, cpu = time.perf_counter(), time.process_time()
+    agent.learn(env, max_timesteps, progress_bar=False, callback=solved)
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+    env.close()
+    solving = [check for check in solved.checks if check["step"] == solved.solved_at]
+    return {
+        "seed": seed,
+        "num_envs": num_envs,
+        "solved": solved.solved_at is not None,
+        "steps_to_solve": solved.solved_at,
+        "train_seconds_to_solve": (
+            solving[0]["started"] - start - solving[0]["eval_seconds_before"] if solving else None
+        ),
+        "train_seconds": wall - solved.eval_seconds,
+        "cpu_seconds_with_evaluation": cpu,
+        "eval_seconds": solved.eval_seconds,
+        "episodes": len(agent.history.episode_returns),
+    }
+
+
+def _median_to_solve(runs: list[dict], key: str) -> float:
+    return statistics.median(r[key] if r["solved"] else math.inf for r in runs)
+
+
+def run(quick: bool = False) -> dict:
+    """Throughput with and without learning, then the solve-time seeds."""
+    throughput = {"learning": _throughput(quick, True), "acting_only": _throughput(quick, False)}
+    payload: dict = {"quick": quick, "segment_steps": QUICK_SEGMENT if quick else SEGMENT}
+    payload["throughput"] = throughput
+    for regime, results in throughput.items():
+        base = results["single"]["steps_per_second"]
+        print(f"throughput, {regime}:")
+        for name, row in results.items():
+            print(
+                f"  {name:<8} {row['steps_per_second']:>8.0f} steps/s "
+                f"({row['steps_per_second'] / base:.2f}x), "
+                f"{row['steps_per_cpu_second']:>8.0f} steps per CPU-second, "
+                f"{row['gradient_steps_per_env_step']:.2f} gradient steps per env step"
+            )
+    learning = throughput["learning"]
+    for name in ("sync_8", "async_8", "numpy_8"):
+        ratio = learning[name]["steps_per_second"] / learning["single"]["steps_per_second"]
+        payload[f"speedup_{name}_over_single"] = ratio
+        payload[f"speedup_{name}_over_single_goal"] = 3.0
+        cpu_ratio = (
+            learning[name]["steps_per_cpu_second"] / learning["single"]["steps_per_cpu_second"]
+        )
+        payload[f"cpu_speedup_{name}_over_single"] = cpu_ratio
+    seeds, max_timesteps = (SEEDS[:1], QUICK_MAX_TIMESTEPS) if quick else (SEEDS, MAX_TIMESTEPS)
+    solves: dict[str, list[dict]] = {"single": [], "sync_8": []}
+    for seed in seeds:
+        for name, num_envs in (("single", 1), ("sync_8", 8)):
+            solves[name].append(_solve(seed, num_envs, max_timesteps))
+            r = solves[name][-1]
+            print(
+                f"solve {name:<7} seed {seed}: steps {r['steps_to_solve']}, "
+                f"{r['train_seconds_to_solve'] or math.nan:.1f} s to solve, "
+                f"{r['train_seconds']:.1f} s of training",
+                flush=True,
+            )
+    payload["solve"] = {
+        "max_timesteps": max_timesteps,
+        "runs": solves,
+        "median_train_seconds_to_solve": {
+            name: _median_to_solve(runs, "train_seconds_to_solve") for name, runs in solves.items()
+        },
+        "median_steps_to_solve": {
+            name: _median_to_solve(runs, "steps_to_solve") for name, runs in solves.items()
+        },
+        "solved": {name: sum(r["solved"] for r in runs) for name, runs in solves.items()},
+    }
+    medians = payload["solve"]["median_train_seconds_to_solve"]
+    if math.isfinite(medians["single"]) and math.isfinite(medians["sync_8"]):
+        payload["solve_seconds_sync_8_over_single"] = medians["sync_8"] / medians["single"]
+        payload["solve_seconds_sync_8_over_single_goal_max"] = 1.0
+    print(
+        f"median seconds to solve: single {medians['single']:.1f}, sync_8 {medians['sync_8']:.1f}"
+        f"; solved {payload['solve']['solved']}"
+    )
+    save_results("vector_envs", payload)
+    return payload
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="short segments, one seed")
+    run(parser.parse_args().quick)
