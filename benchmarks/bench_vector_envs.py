@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import pathlib
 import statistics
 import sys
@@ -37,8 +38,9 @@ from _common import save_results
 
 SEGMENT, QUICK_SEGMENT = 4_096, 512
 WARMUP = 2_048  # past learning_starts (1 000) and exploration_steps (1 000)
+QUICK_SETTINGS = {"learning_starts": 256, "exploration_steps": 256}  # a short smoke run
 SEEDS = (0, 1, 2, 3, 4)
-MAX_TIMESTEPS, QUICK_MAX_TIMESTEPS = 50_000, 3_000
+MAX_TIMESTEPS, QUICK_MAX_TIMESTEPS = 50_000, 1_500
 CONFIGS = {"single": ("single", 1), "sync_1": ("sync", 1), "sync_8": ("sync", 8)}
 CONFIGS["async_8"] = ("async", 8)
 CONFIGS["numpy_8"] = ("vector_entry_point", 8)  # gymnasium's CartPoleVectorEnv, in NumPy
@@ -71,18 +73,20 @@ def _throughput(quick: bool, train: bool) -> dict:
     import keras_tutorial_kit as ktk
 
     segment, repeats = (QUICK_SEGMENT, 1) if quick else (SEGMENT, 3)
-    extra = {} if train else {"train_freq": 10**9}
+    warmup, settings = (QUICK_SEGMENT, QUICK_SETTINGS) if quick else (WARMUP, {})
+    extra = {**settings, **({} if train else {"train_freq": 10**9})}
     runs = {}
     for name, (kind, num_envs) in CONFIGS.items():
         env = _make_env(kind, num_envs)
-        agent = ktk.rl.DQNAgent((4,), 2, exploration_steps=1_000, seed=0, **extra)
-        agent.learn(env, WARMUP, progress_bar=False)  # compiles the round, fills the buffer
-        runs[name] = {"env": env, "agent": agent, "wall": [], "cpu": []}
+        agent = ktk.rl.DQNAgent((4,), 2, **{"exploration_steps": 1_000, "seed": 0, **extra})
+        agent.learn(env, warmup, progress_bar=False)  # compiles the round, fills the buffer
+        runs[name] = {"env": env, "agent": agent, "wall": [], "cpu": [], "updates": 0}
     for _ in range(repeats):
         for run in runs.values():  # alternating spreads the machine's load over all
             agent, env = run["agent"], run["env"]
-            wall, cpu = time.perf_counter(), _cpu_seconds(env)
+            wall, cpu, updates = time.perf_counter(), _cpu_seconds(env), agent.num_updates
             agent.learn(env, agent.num_timesteps + segment, progress_bar=False)
+            run["updates"] += agent.num_updates - updates
             run["wall"].append(segment / (time.perf_counter() - wall))
             run["cpu"].append(segment / (_cpu_seconds(env) - cpu))
     results = {}
@@ -93,9 +97,26 @@ def _throughput(quick: bool, train: bool) -> dict:
             "steps_per_second": statistics.median(run["wall"]),
             "steps_per_cpu_second": statistics.median(run["cpu"]),
             "all_steps_per_second": run["wall"],
-            "gradient_steps_per_env_step": run["agent"].num_updates / run["agent"].num_timesteps,
+            "gradient_steps_per_env_step": run["updates"] / (segment * repeats),
         }
     return results
+
+
+class _CPUTimed:
+    """A ``learn`` callback around ``StopWhenSolved`` that also counts its CPU time, so
+    that the CPU time of training up to the solving check can be told apart."""
+
+    def __init__(self, callback, start: float) -> None:
+        self.callback, self.start = callback, start
+        self.eval_cpu, self.cpu_to_solve = 0.0, None
+
+    def __call__(self, agent) -> bool:
+        before = time.process_time()
+        result = self.callback(agent)
+        if self.cpu_to_solve is None and self.callback.solved_at is not None:
+            self.cpu_to_solve = before - self.start - self.eval_cpu
+        self.eval_cpu += time.process_time() - before
+        return result
 
 
 def _solve(seed: int, num_envs: int, max_timesteps: int) -> dict:
@@ -107,9 +128,10 @@ def _solve(seed: int, num_envs: int, max_timesteps: int) -> dict:
     eval_env = gym.make("CartPole-v1")
     agent = ktk.rl.DQNAgent.from_env(eval_env, seed=seed)
     solved = ktk.rl.StopWhenSolved(eval_env, 475.0, seed=10_000 + seed)
-    start, cpu = time.perf_counter(), time.process_time()
-    agent.learn(env, max_timesteps, progress_bar=False, callback=solved)
-    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+    start = time.perf_counter()
+    timed = _CPUTimed(solved, time.process_time())
+    agent.learn(env, max_timesteps, progress_bar=False, callback=timed)
+    wall, cpu = time.perf_counter() - start, time.process_time() - timed.start
     env.close()
     solving = [check for check in solved.checks if check["step"] == solved.solved_at]
     return {
@@ -120,10 +142,12 @@ def _solve(seed: int, num_envs: int, max_timesteps: int) -> dict:
         "train_seconds_to_solve": (
             solving[0]["started"] - start - solving[0]["eval_seconds_before"] if solving else None
         ),
+        "train_cpu_seconds_to_solve": timed.cpu_to_solve,
         "train_seconds": wall - solved.eval_seconds,
-        "cpu_seconds_with_evaluation": cpu,
+        "train_cpu_seconds": cpu - timed.eval_cpu,
         "eval_seconds": solved.eval_seconds,
         "episodes": len(agent.history.episode_returns),
+        "load_average_before": os.getloadavg()[0],
     }
 
 
@@ -163,8 +187,9 @@ def run(quick: bool = False) -> dict:
             r = solves[name][-1]
             print(
                 f"solve {name:<7} seed {seed}: steps {r['steps_to_solve']}, "
-                f"{r['train_seconds_to_solve'] or math.nan:.1f} s to solve, "
-                f"{r['train_seconds']:.1f} s of training",
+                f"{r['train_seconds_to_solve'] or math.nan:.1f} s "
+                f"({r['train_cpu_seconds_to_solve'] or math.nan:.1f} CPU-s) to solve, "
+                f"{r['train_seconds']:.1f} s of training, load {r['load_average_before']:.1f}",
                 flush=True,
             )
     payload["solve"] = {
@@ -173,18 +198,27 @@ def run(quick: bool = False) -> dict:
         "median_train_seconds_to_solve": {
             name: _median_to_solve(runs, "train_seconds_to_solve") for name, runs in solves.items()
         },
+        "median_train_cpu_seconds_to_solve": {
+            name: _median_to_solve(runs, "train_cpu_seconds_to_solve")
+            for name, runs in solves.items()
+        },
         "median_steps_to_solve": {
             name: _median_to_solve(runs, "steps_to_solve") for name, runs in solves.items()
         },
         "solved": {name: sum(r["solved"] for r in runs) for name, runs in solves.items()},
     }
     medians = payload["solve"]["median_train_seconds_to_solve"]
+    cpu_medians = payload["solve"]["median_train_cpu_seconds_to_solve"]
     if math.isfinite(medians["single"]) and math.isfinite(medians["sync_8"]):
         payload["solve_seconds_sync_8_over_single"] = medians["sync_8"] / medians["single"]
         payload["solve_seconds_sync_8_over_single_goal_max"] = 1.0
+        payload["solve_cpu_seconds_sync_8_over_single"] = (
+            cpu_medians["sync_8"] / cpu_medians["single"]
+        )
     print(
         f"median seconds to solve: single {medians['single']:.1f}, sync_8 {medians['sync_8']:.1f}"
-        f"; solved {payload['solve']['solved']}"
+        f" (CPU-s: {cpu_medians['single']:.1f}, {cpu_medians['sync_8']:.1f}); "
+        f"solved {payload['solve']['solved']}"
     )
     save_results("vector_envs", payload)
     return payload

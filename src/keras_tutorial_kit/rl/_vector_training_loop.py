@@ -44,7 +44,7 @@ def is_vector_env(env: Any) -> bool:
 def check_vector_env(agent: Any, env: Any) -> tuple[int, bool]:
     """``(num_envs, same_step)`` of ``env`` if its spaces and autoreset mode suit ``agent``."""
     num_envs = env.num_envs
-    if type(num_envs) is not int or num_envs < 1:
+    if isinstance(num_envs, bool) or not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
         raise ValueError(
             "`env` must have a positive integer `num_envs`. "
             f"Received: env={env!r} with num_envs={num_envs!r}"
@@ -73,7 +73,7 @@ def check_vector_env(agent: Any, env: Any) -> tuple[int, bool]:
             '(`metadata["autoreset_mode"]`). '
             f"Received: env={env!r} with autoreset_mode={mode!r}"
         )
-    return num_envs, name == "SameStep"
+    return int(num_envs), name == "SameStep"
 
 
 def choose_actions(agent: Any, observations: np.ndarray, step: int) -> np.ndarray:
