@@ -229,11 +229,8 @@ class DQNAgent:
         exactly the steps of the uninterrupted run (each call starts an episode seeded
         from the agent's generator; ``learn`` checkpoints at episode ends).
 
-        A gymnasium vector environment of N copies (``NextStep`` or ``SameStep``
-        autoreset) acts with one forward pass, epsilon-greedy per copy, and stores
-        every copy's transitions (not the steps that only reset); steps count all
-        copies' environment steps, so the schedule arguments and the gradient steps
-        per environment step do not depend on N.
+        With a vector environment (``NextStep`` or ``SameStep`` autoreset) the copies
+        act together and steps count every copy's environment steps (not the resets).
 
         Args:
             env: A gymnasium environment with the agent's observation shape and a
@@ -253,9 +250,8 @@ class DQNAgent:
 
         Raises:
             ValueError: If ``total_timesteps``, ``checkpoint_interval`` or
-                ``progress_bar`` is invalid, or a vector ``env``'s spaces do not
-                match the agent or its autoreset mode is neither ``NextStep`` nor
-                ``SameStep``.
+                ``progress_bar`` is invalid, or a vector ``env`` does not match the
+                agent or autoresets in another mode.
             TypeError: If ``callback`` is not callable or ``checkpoint_directory``
                 not a path.
         """
