@@ -141,6 +141,51 @@ def test_records_each_sub_environments_episodes(mode):
         assert lengths_of == [lengths[index]] * len(expected[index])
 
 
+def test_n_step_windows_follow_each_sub_environments_own_stream():
+    lengths, endings = (2, 3, 5), ("terminated", "truncated", "terminated")
+    agent = ktk.rl.DQNAgent((2,), 2, seed=0, **NO_TRAINING)
+    agent.replay_buffer = ktk.rl.ReplayBuffer(1_000, (2,), n_steps=3, gamma=0.5, seed=0)
+    agent.learn(_vector(lengths, endings), 45, progress_bar=False)
+    one_step = agent.replay_buffer.transitions()
+    following = {  # (env, t) -> (reward, next t, terminated, truncated), from the 1-step rows
+        (int(o[0]), int(o[1])): (float(r), int(n[1]), bool(te), bool(tr))
+        for o, r, n, te, tr in zip(
+            one_step.observations,
+            one_step.rewards,
+            one_step.next_observations,
+            one_step.terminated,
+            one_step.truncated,
+            strict=True,
+        )
+    }
+    batch = agent.replay_buffer.sample(45)
+    for row in range(45):
+        key = (int(batch.observations[row, 0]), int(batch.observations[row, 1]))
+        total, steps = 0.0, 0
+        while key in following and steps < 3:  # a naive walk along this env's stream
+            reward, next_t, terminated, truncated = following[key]
+            total, steps = total + 0.5**steps * reward, steps + 1
+            key = (key[0], next_t)
+            if terminated or truncated:
+                break
+        assert batch.rewards[row] == pytest.approx(total, rel=1e-6)
+        assert batch.discounts[row] == pytest.approx(0.5**steps)
+        assert tuple(batch.next_observations[row]) == key
+        assert (batch.terminated[row], batch.truncated[row]) == (terminated, truncated)
+
+
+def test_one_stored_observation_stream_takes_one_copy_only():
+    agent = ktk.rl.DQNAgent((2,), 2, seed=0, **NO_TRAINING)
+    agent.replay_buffer = ktk.rl.ReplayBuffer(1_000, (2,), seed=0, store_next_observations=False)
+    with pytest.raises(ValueError, match="store_next_observations=False"):
+        agent.learn(_vector((3, 4), ("terminated",) * 2), 20, progress_bar=False)
+    agent.learn(_vector((3,), ("truncated",)), 20, progress_bar=False)
+    stored = agent.replay_buffer.transitions()
+    assert [int(t) for t in stored.next_observations[:, 1]] == [
+        t for _, _, t, _, _ in _expected_stream((3,), ("truncated",), 20, False)
+    ]
+
+
 def test_one_copy_equals_the_single_environment_where_it_should():
     # The actions differ (the two loops draw from the agent's generator differently),
     # but this environment ignores them in all but the reward: the transitions, the

@@ -1,9 +1,10 @@
 """Private: ``DQNAgent.learn``'s loop for a gymnasium vector environment of N copies.
 
 One vector step acts for the N sub-environments at once (one NumPy forward pass,
-epsilon-greedy per row), stores the step's transitions with one ``extend`` and then
-runs the target syncs and training rounds that the single-environment loop would run
-for those environment steps, in the same order.
+epsilon-greedy per row), stores the step's transitions with one ``extend`` (each row
+with its sub-environment's ``env_indices``, so that the buffer's n-step windows follow
+each copy's own stream) and then runs the target syncs and training rounds that the
+single-environment loop would run for those environment steps, in the same order.
 
 Autoreset (https://farama.org/Vector-Autoreset-Mode), read from
 ``env.metadata["autoreset_mode"]``:
@@ -63,6 +64,12 @@ def check_vector_env(agent: Any, env: Any) -> tuple[int, bool]:
         raise ValueError(
             f"`env` must have a Discrete({agent.num_actions}) action space starting at 0, "
             f"as the agent. Received: env={env!r} with single_action_space={action_space!r}"
+        )
+    if num_envs > 1 and not getattr(agent.replay_buffer, "store_next_observations", True):
+        raise ValueError(
+            "`env` must be one environment when the agent's replay buffer has "
+            "store_next_observations=False (it keeps one stream of observations). "
+            f"Received: env={env!r} with num_envs={num_envs}"
         )
     metadata = getattr(env, "metadata", None) or {}
     mode = metadata.get("autoreset_mode")
@@ -162,6 +169,7 @@ def learn(
                 (next_observations if targets is None else targets)[rows],
                 terminated[rows],
                 truncated[rows],
+                env_indices=env_indices[rows],  # each copy's own stream (n-step windows)
             )
         returns[rows] += rewards[rows]
         lengths[rows] += 1
