@@ -1,0 +1,215 @@
+"""Private: stacked image observations kept as single frames (``ReplayBuffer(stack_size=k)``).
+
+gymnasium's ``FrameStackObservation(env, stack_size=k)`` gives observations of shape
+``(k, *frame_shape)``: the k newest frames, oldest first. Two consecutive observations of
+one episode share ``k - 1`` frames, and a transition's next observation shares ``k - 1``
+frames with its observation, so storing both stacks whole keeps each frame ``2k`` times.
+This storage keeps each frame once (the memory goal of issue 12: at most 0.26x the bytes
+of stacks stored twice for 84x84 uint8 frames, stacks of 4).
+
+Layout. Frames live in one ring, ``frames``, and carry a running number ``seq`` (frame
+``seq`` sits at row ``seq % len(frames)``). The frames of one episode are written
+consecutively: its first observation whole (``k`` frames: the padding frames of
+``FrameStackObservation`` are whatever the environment gave, nothing is assumed about
+them), then, for each transition, the newest frame of its next observation. Each
+transition slot records one number, ``first[slot]``: the ``seq`` of its observation's
+oldest frame. Its observation is then frames ``first .. first + k - 1`` and its next
+observation frames ``first + 1 .. first + k``: both rebuilt at sampling by one gather, for
+any slot (n-step returns read the next observation of a later transition the same way).
+An episode of ``L`` transitions takes ``L + k`` frames.
+
+Eviction. A frame is never overwritten while a stored transition refers to it. Slots
+are written in order and ``first`` only grows, so the frames in use are ``seq`` from
+``first`` of the oldest stored transition up to the newest frame. If writing would
+overwrite one of them (short episodes need up to ``k + 1`` frames per transition), the
+ring grows first, by at least a quarter, and keeps its frames. It starts with room for
+``capacity + capacity // 8 + k + 1`` frames, enough for episodes of at least ``8k``
+transitions on average.
+
+Checks. Each transition's next observation must be its observation shifted by one frame
+(``next_observation[:-1] == observation[1:]``), and an observation that follows a
+transition that did not end its episode must equal that transition's next observation;
+otherwise ``ValueError`` naming the argument, before anything is stored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+class FrameStorage:
+    """Observations and next observations of ``capacity`` transition slots, as single frames.
+
+    The owner (``ReplayBuffer``) writes slots in ring order and tells whether each
+    transition ended its episode (``terminated or truncated``).
+    """
+
+    def __init__(
+        self, capacity: int, stack_size: int, frame_shape: tuple[int, ...], dtype: np.dtype
+    ) -> None:
+        self._capacity = capacity
+        self._stack_size = stack_size
+        self._frame_shape = tuple(frame_shape)
+        self._dtype = np.dtype(dtype)
+        self._frames = np.zeros(
+            (capacity + capacity // 8 + stack_size + 1, *self._frame_shape), self._dtype
+        )
+        self._first = np.zeros(capacity, np.int64)
+        self._offsets = np.arange(stack_size)
+        self.clear()
+
+    def clear(self) -> None:
+        """Forgets every transition (the frame ring keeps its size)."""
+        self._written = 0  # the seq of the next frame to write
+        self._count = 0  # stored transitions, at most capacity
+        self._pending: int | None = None  # first seq of the newest next observation, if
+        # its episode goes on
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the frame ring and the per-slot frame numbers."""
+        return self._frames.nbytes + self._first.nbytes
+
+    def _stack(self, first: int) -> np.ndarray:
+        return self._frames.take((first + self._offsets) % len(self._frames), axis=0)
+
+    def _check(self, observations: np.ndarray, next_observations: np.ndarray, ends: Any) -> None:
+        """Raises unless rows ``(n, k, *frame_shape)`` can be stored after the newest transition."""
+        if not np.array_equal(next_observations[:, :-1], observations[:, 1:]):
+            raise ValueError(
+                f"With stack_size={self._stack_size}, a transition's `next_observation` must "
+                "be its `observation` shifted by one frame (next_observation[:-1] == "
+                "observation[1:]), as gymnasium's FrameStackObservation gives. Received: a "
+                "`next_observation` that is not."
+            )
+        follows = np.concatenate([[False], ~np.asarray(ends[:-1], bool)])
+        continued = np.array_equal(observations[follows], next_observations[:-1][follows[1:]])
+        if not continued or (
+            self._pending is not None
+            and not np.array_equal(observations[0], self._stack(self._pending))
+        ):
+            raise ValueError(
+                f"With stack_size={self._stack_size}, a transition that follows one that did "
+                "not end its episode must start from that transition's `next_observation`. "
+                "Received: an `observation` that differs from it."
+            )
+
+    def check_rows(self, observations: np.ndarray, next_observations: Any, ends: Any) -> None:
+        """Raises unless the rows continue the newest transition and each other (``extend``)."""
+        if len(observations):
+            self._check(observations, np.asarray(next_observations), ends)
+
+    # -- writing ----------------------------------------------------------------------
+
+    def put(self, slot: int, observation: Any, next_observation: Any, ends: bool) -> None:
+        """Stores one transition in ``slot`` (the slot after the newest one), checked first."""
+        observation = np.asarray(observation)[None]
+        self._check(observation, np.asarray(next_observation)[None], [ends])
+        self._put(slot, observation[0], np.asarray(next_observation), ends)
+
+    def put_rows(
+        self,
+        start: int,
+        observations: np.ndarray,
+        next_observations: np.ndarray,
+        ends: np.ndarray,
+        continues: bool = True,
+    ) -> None:
+        """Stores checked rows (:meth:`check_rows`) in slots ``start, start + 1, ...``.
+
+        ``continues=False`` when the rows before these were dropped (``extend`` of more
+        than ``capacity`` rows): the first row then starts its frames afresh.
+        """
+        if not continues:
+            self._pending = None
+        for offset, row_ends in enumerate(np.asarray(ends, bool).tolist()):
+            slot = (start + offset) % self._capacity
+            self._put(slot, observations[offset], next_observations[offset], row_ends)
+
+    def _put(self, slot: int, observation: Any, next_observation: Any, ends: bool) -> None:
+        if self._pending is None:  # a new episode: its first observation, whole
+            first, new_frames = self._written, (*observation, next_observation[-1])
+        else:  # the episode goes on: only the newest frame is new
+            first, new_frames = self._pending, (next_observation[-1],)
+        count = min(self._count + 1, self._capacity)
+        oldest = (slot - count + 1) % self._capacity  # the oldest slot after this write
+        floor = first if oldest == slot else int(self._first[oldest])
+        self._make_room(floor, self._written + len(new_frames))
+        size = len(self._frames)
+        for frame in new_frames:
+            self._frames[self._written % size] = frame
+            self._written += 1
+        self._first[slot] = first
+        self._count = count
+        self._pending = None if ends else first + 1
+
+    def _make_room(self, floor: int, end: int) -> None:
+        """Grows the ring if frames ``floor .. end - 1`` do not fit; keeps those in use."""
+        size = len(self._frames)
+        if end - floor <= size:
+            return
+        grown = max(end - floor, size + size // 4)
+        frames = np.zeros((grown, *self._frame_shape), self._dtype)
+        kept = np.arange(floor, self._written)
+        frames[kept % grown] = self._frames[kept % size]
+        self._frames = frames
+
+    # -- reading ----------------------------------------------------------------------
+
+    def observations(self, indices: np.ndarray) -> np.ndarray:
+        """The observations of slots ``indices``: shape ``(len(indices), k, *frame_shape)``."""
+        return self._gather(self._first.take(indices))
+
+    def next_observations(self, indices: np.ndarray) -> np.ndarray:
+        """The next observations of slots ``indices``, same shape."""
+        return self._gather(self._first.take(indices) + 1)
+
+    def _gather(self, firsts: np.ndarray) -> np.ndarray:
+        rows = (firsts[:, None] + self._offsets) % len(self._frames)
+        return self._frames.take(rows, axis=0)
+
+    # -- the buffer file --------------------------------------------------------------
+
+    def to_file(self, size: int, position: int) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """Metadata and arrays for the buffer file: the frames in use, oldest first."""
+        floor = self._floor(size, position)
+        kept = np.arange(floor, self._written) % len(self._frames)
+        pending = None if self._pending is None else self._pending - floor
+        arrays = {
+            "frames": self._frames[kept],
+            "frame_starts": self._first[:size] - floor,
+        }
+        return {"pending_frame_start": pending}, arrays
+
+    def _floor(self, size: int, position: int) -> int:
+        if size == 0:
+            return self._written if self._pending is None else self._pending
+        oldest = position % self._capacity if size == self._capacity else 0
+        floor = int(self._first[oldest])
+        return floor if self._pending is None else min(floor, self._pending)
+
+    def restore(self, metadata: dict[str, Any], arrays: dict[str, np.ndarray], size: int) -> None:
+        """Restores what :meth:`to_file` wrote; ``ValueError`` if the arrays do not fit."""
+        frames, starts = arrays["frames"], arrays["frame_starts"]
+        pending = metadata["pending_frame_start"]
+        k = self._stack_size
+        if (
+            frames.shape[1:] != self._frame_shape
+            or frames.dtype != self._dtype
+            or starts.shape != (size,)
+            or starts.dtype.kind not in "iu"
+            or (size and (starts.min() < 0 or starts.max() + k + 1 > len(frames)))
+            or not (
+                pending is None or (isinstance(pending, int) and 0 <= pending <= len(frames) - k)
+            )
+        ):
+            raise ValueError("arrays 'frames' and 'frame_starts' do not fit the buffer")
+        self.clear()
+        self._make_room(0, len(frames))
+        self._frames[: len(frames)] = frames
+        self._written = len(frames)
+        self._first[:size] = starts
+        self._count = size
+        self._pending = pending
