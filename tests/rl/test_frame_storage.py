@@ -103,7 +103,9 @@ def test_rows_store_as_single_transitions_do(seed, lengths, capacity, cuts):
         rows = transitions[done : done + cut]
         if not rows:
             break
-        observations, next_observations, ends = (np.array(field) for field in zip(*rows))
+        observations, next_observations, ends = (
+            np.array(field) for field in zip(*rows, strict=True)
+        )
         by_rows.check_rows(observations, next_observations, ends)
         skip = max(len(rows) - capacity, 0)  # as ReplayBuffer.extend keeps the last rows
         start = (position + skip) % capacity
@@ -168,7 +170,7 @@ def test_rejects_observation_that_does_not_continue_the_episode():
     other = stacked_episodes(1, [1])[0]  # a fresh stack, though the episode did not end
     with pytest.raises(ValueError, match="`observation`"):
         storage.put(1, *other)
-    rows = [np.array(field) for field in zip(second, other)]
+    rows = [np.array(field) for field in zip(second, other, strict=True)]
     with pytest.raises(ValueError, match="`observation`"):
         storage.check_rows(*rows)
     storage.put(1, *second)
