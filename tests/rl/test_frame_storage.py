@@ -78,13 +78,17 @@ def test_matches_naive_reference_after_every_transition(
     # Length-1 episodes, capacities smaller than an episode, and the rings' wrap.
     storage = FrameStorage(capacity, stack_size, (2,), np.dtype(np.uint8))
     reference = NaiveStorage(capacity)
+    episodes = np.repeat(np.arange(len(lengths)), lengths)
+    most_in_use = 0
     for step, transition in enumerate(stacked_episodes(seed, lengths, last_ends, stack_size)):
         fill(storage, reference, [transition], start=step)
         assert_same_contents(storage, reference)
-    # Never more frames than the worst case (length-1 episodes), with the growth margin.
-    assert len(storage._frames) <= max(
-        capacity + capacity // 8 + stack_size + 1, (stack_size + 1) * capacity * 5 // 4 + 1
-    )
+        # Frames in use: per episode, its stored transitions plus k (its oldest stack).
+        stored = episodes[max(step + 1 - capacity, 0) : step + 1]
+        most_in_use = max(most_in_use, len(stored) + len(set(stored.tolist())) * stack_size)
+    # The ring grows only as far as needed, plus its headroom.
+    headroom = capacity // 8 + stack_size + 1
+    assert len(storage._frames) <= max(capacity, most_in_use) + headroom
 
 
 @given(

@@ -22,9 +22,11 @@ Eviction. A frame is never overwritten while a stored transition refers to it. S
 are written in order and ``first`` only grows, so the frames in use are ``seq`` from
 ``first`` of the oldest stored transition up to the newest frame. If writing would
 overwrite one of them (short episodes need up to ``k + 1`` frames per transition), the
-ring grows first, by at least a quarter, and keeps its frames. It starts with room for
-``capacity + capacity // 8 + k + 1`` frames, enough for episodes of at least ``8k``
-transitions on average.
+ring first grows to the frames in use plus a headroom of ``capacity // 8 + k + 1``,
+keeping them. It starts with ``capacity`` plus that headroom: enough, without growing,
+for episodes of ``8k`` transitions or more on average. So it never holds more than the
+headroom beyond the most frames ever in use (at most ``(k + 1) * capacity``, with
+length-1 episodes only; ``capacity * (1 + k / L)`` for episodes of ``L`` transitions).
 
 Checks. Each transition's next observation must be its observation shifted by one frame
 (``next_observation[:-1] == observation[1:]``), and an observation that follows a
@@ -53,9 +55,8 @@ class FrameStorage:
         self._stack_size = stack_size
         self._frame_shape = tuple(frame_shape)
         self._dtype = np.dtype(dtype)
-        self._frames = np.zeros(
-            (capacity + capacity // 8 + stack_size + 1, *self._frame_shape), self._dtype
-        )
+        self._headroom = capacity // 8 + stack_size + 1
+        self._frames = np.zeros((capacity + self._headroom, *self._frame_shape), self._dtype)
         self._first = np.zeros(capacity, np.int64)
         self._offsets = np.arange(stack_size)
         self.clear()
@@ -150,7 +151,7 @@ class FrameStorage:
         size = len(self._frames)
         if end - floor <= size:
             return
-        grown = max(end - floor, size + size // 4)
+        grown = end - floor + self._headroom
         frames = np.zeros((grown, *self._frame_shape), self._dtype)
         kept = np.arange(floor, self._written)
         frames[kept % grown] = self._frames[kept % size]
