@@ -133,13 +133,17 @@ def test_file_arrays_restore_contents_and_the_open_episode(seed, lengths, capaci
     reference = NaiveStorage(capacity)
     position = fill(storage, reference, transitions[:cut])
     size = min(cut, capacity)
-    metadata, arrays = storage.to_file(size, position)
+    metadata, arrays = storage.to_file(size)
     restored = FrameStorage(capacity, 3, (2,), np.dtype(np.uint8))
     restored.restore(metadata, arrays, size)
     if size:
         assert_same_contents(restored, reference)
     # Only the frames in use travel: at most k + 1 per stored transition.
     assert len(arrays["frames"]) <= (3 + 1) * max(size, 1)
+    if 0 < cut < len(transitions):  # the open episode must go on after a reload
+        broken = stacked_episodes(seed + 1, [1])[0]
+        with pytest.raises(ValueError, match="`observation`"):
+            restored.put(position, *broken)
     fill(restored, reference, transitions[cut:], start=position)  # the episode goes on
     if reference.slots:
         assert_same_contents(restored, reference)

@@ -40,6 +40,8 @@ from typing import Any
 
 import numpy as np
 
+from keras_tutorial_kit._validation import check_positive_int
+
 
 class FrameStorage:
     """Observations and next observations of ``capacity`` transition slots, as single frames.
@@ -167,15 +169,24 @@ class FrameStorage:
         """The next observations of slots ``indices``, same shape."""
         return self._gather(self._first.take(indices) + 1)
 
+    def gather(self, indices: np.ndarray, observations: Any, position: int) -> np.ndarray:
+        """:meth:`next_observations`, called as the buffer calls its next-observation keeper."""
+        return self.next_observations(indices)
+
     def _gather(self, firsts: np.ndarray) -> np.ndarray:
         rows = (firsts[:, None] + self._offsets) % len(self._frames)
         return self._frames.take(rows, axis=0)
 
     # -- the buffer file --------------------------------------------------------------
 
-    def to_file(self, size: int, position: int) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    def to_file(self, size: int) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """Metadata and arrays for the buffer file: the frames in use, oldest first."""
-        floor = self._floor(size, position)
+        # The oldest frame in use: the first of the oldest stored transition (or of the
+        # open episode's stack, in an empty buffer).
+        if size:
+            floor = int(self._first[:size].min())
+        else:
+            floor = self._written if self._pending is None else self._pending
         kept = np.arange(floor, self._written) % len(self._frames)
         pending = None if self._pending is None else self._pending - floor
         arrays = {
@@ -184,12 +195,9 @@ class FrameStorage:
         }
         return {"pending_frame_start": pending}, arrays
 
-    def _floor(self, size: int, position: int) -> int:
-        if size == 0:
-            return self._written if self._pending is None else self._pending
-        oldest = position % self._capacity if size == self._capacity else 0
-        floor = int(self._first[oldest])
-        return floor if self._pending is None else min(floor, self._pending)
+    def expected_arrays(self, size: int, shape: tuple[int, ...], dtype: np.dtype) -> dict:
+        """No arrays of fixed shape: :meth:`restore` checks its own."""
+        return {}
 
     def restore(self, metadata: dict[str, Any], arrays: dict[str, np.ndarray], size: int) -> None:
         """Restores what :meth:`to_file` wrote; ``ValueError`` if the arrays do not fit."""
@@ -214,3 +222,42 @@ class FrameStorage:
         self._first[:size] = starts
         self._count = size
         self._pending = pending
+
+
+def check_stack_size(stack_size: Any, observation_shape: tuple[int, ...]) -> int:
+    """``stack_size`` if it is a positive integer and, above 1, ``observation_shape[0]``."""
+    stack_size = check_positive_int("stack_size", stack_size)
+    if stack_size > 1 and observation_shape[:1] != (stack_size,):
+        raise ValueError(
+            "`stack_size` must be 1 or the length of the observations' first (stack) axis, "
+            "as gymnasium's FrameStackObservation gives them. Received: "
+            f"stack_size={stack_size} with observation_shape={observation_shape}"
+        )
+    return stack_size
+
+
+def make_frame_storage(
+    stack_size: int, capacity: int, observation_shape: tuple[int, ...], dtype: np.dtype
+) -> FrameStorage | None:
+    """The frame storage of a buffer with ``stack_size > 1``; ``None`` for ``stack_size=1``."""
+    if stack_size == 1:
+        return None
+    return FrameStorage(capacity, stack_size, observation_shape[1:], dtype)
+
+
+def held_bytes(buffer: Any) -> int:
+    """Bytes of the NumPy arrays a buffer holds: its own, and those of its private helpers
+    (frame storage, next observations, sum tree), dict values included."""
+    total, seen = 0, set()
+    objects = [buffer] + [
+        value
+        for value in vars(buffer).values()
+        if type(value).__module__.startswith("keras_tutorial_kit.rl.")
+    ]
+    for owner in objects:
+        for value in vars(owner).values():
+            for array in value.values() if isinstance(value, dict) else [value]:
+                if isinstance(array, np.ndarray) and id(array) not in seen:
+                    seen.add(id(array))
+                    total += array.nbytes
+    return total
