@@ -41,6 +41,8 @@ from typing import Any
 import numpy as np
 
 from keras_tutorial_kit._validation import check_positive_int
+from keras_tutorial_kit.rl._next_observations import make_next_observations
+from keras_tutorial_kit.rl._storage import write_ring
 
 
 class FrameStorage:
@@ -95,8 +97,9 @@ class FrameStorage:
         ):
             raise ValueError(
                 f"With stack_size={self._stack_size}, a transition that follows one that did "
-                "not end its episode must start from that transition's `next_observation`. "
-                "Received: an `observation` that differs from it."
+                "not end its episode must start from that transition's `next_observation` "
+                "(episodes of several environments cannot interleave). Received: an "
+                "`observation` that differs from it."
             )
 
     def check_rows(self, observations: np.ndarray, next_observations: Any, ends: Any) -> None:
@@ -169,6 +172,10 @@ class FrameStorage:
         """The next observations of slots ``indices``, same shape."""
         return self._gather(self._first.take(indices) + 1)
 
+    def take(self, indices: np.ndarray, axis: int = 0) -> np.ndarray:
+        """:meth:`observations`, called as the buffer takes rows of its observation array."""
+        return self.observations(indices)
+
     def gather(self, indices: np.ndarray, observations: Any, position: int) -> np.ndarray:
         """:meth:`next_observations`, called as the buffer calls its next-observation keeper."""
         return self.next_observations(indices)
@@ -236,28 +243,44 @@ def check_stack_size(stack_size: Any, observation_shape: tuple[int, ...]) -> int
     return stack_size
 
 
-def make_frame_storage(
-    stack_size: int, capacity: int, observation_shape: tuple[int, ...], dtype: np.dtype
-) -> FrameStorage | None:
-    """The frame storage of a buffer with ``stack_size > 1``; ``None`` for ``stack_size=1``."""
-    if stack_size == 1:
-        return None
-    return FrameStorage(capacity, stack_size, observation_shape[1:], dtype)
+def allocate_observations(buffer: Any) -> tuple[Any, Any]:
+    """A ``ReplayBuffer``'s ``(observations, next-observation keeper)``: an array and a
+    keeper of ``store_next_observations``'s mode, or, with ``stack_size > 1``, one
+    :class:`FrameStorage` for both (it has the array's ``take`` and the keeper's methods)."""
+    capacity, shape, dtype = buffer.capacity, buffer.observation_shape, buffer.observation_dtype
+    if buffer.stack_size > 1:
+        frames = FrameStorage(capacity, buffer.stack_size, shape[1:], dtype)
+        return frames, frames
+    keeper = make_next_observations(buffer.store_next_observations, capacity, shape, dtype)
+    return np.zeros((capacity, *shape), dtype), keeper
+
+
+def put_observation_rows(
+    buffer: Any, start: int, observations: Any, next_observations: Any, ends: Any, skip: int
+) -> None:
+    """Stores rows ``skip:`` of a checked ``extend`` batch's observations from slot ``start``."""
+    rows = (observations[skip:], next_observations[skip:], ends[skip:])
+    if buffer.stack_size > 1:
+        buffer._next.put_rows(start, *rows, continues=skip == 0)
+    else:
+        buffer._next.put_rows(start, *rows[1:])
+        write_ring(buffer._observations, start, rows[0])
 
 
 def held_bytes(buffer: Any) -> int:
-    """Bytes of the NumPy arrays a buffer holds: its own, and those of its private helpers
-    (frame storage, next observations, sum tree), dict values included."""
-    total, seen = 0, set()
-    objects = [buffer] + [
-        value
-        for value in vars(buffer).values()
-        if type(value).__module__.startswith("keras_tutorial_kit.rl.")
-    ]
-    for owner in objects:
-        for value in vars(owner).values():
-            for array in value.values() if isinstance(value, dict) else [value]:
-                if isinstance(array, np.ndarray) and id(array) not in seen:
-                    seen.add(id(array))
-                    total += array.nbytes
+    """Bytes of the NumPy arrays a buffer holds: its own and, through its attributes, those
+    of the ``keras_tutorial_kit.rl`` objects it keeps (frame storage, next observations,
+    sum tree, environment streams), dict values included; each array counted once."""
+    total, seen, todo = 0, set(), [buffer]
+    while todo:
+        item = todo.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, np.ndarray):
+            total += item.nbytes
+        elif isinstance(item, dict):
+            todo.extend(item.values())
+        elif type(item).__module__.startswith("keras_tutorial_kit.rl."):
+            todo.extend(vars(item).values())
     return total
