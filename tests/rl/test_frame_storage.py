@@ -192,3 +192,13 @@ def test_a_new_episode_may_start_with_any_stack_after_an_ending():
     again = (first[1], np.concatenate([first[1][1:], first[1][:1]]), True)  # reset == last
     fill(storage, reference, [first, again])
     assert_same_contents(storage, reference)
+
+
+def test_growth_keeps_every_frame_in_use_past_one_copy_chunk():
+    # Length-1 episodes need k + 1 frames per transition: the ring grows several times,
+    # copying more than one chunk (4096 frames) of frames in use each time.
+    storage = FrameStorage(1500, 4, (1,), np.dtype(np.uint8))
+    reference = NaiveStorage(1500)
+    fill(storage, reference, stacked_episodes(3, [1] * 2000, stack_size=4, frame_shape=(1,)))
+    assert 5 * 1500 <= len(storage._frames) <= 5 * 1500 + 1500 // 8 + 4 + 1
+    assert_same_contents(storage, reference)

@@ -31,7 +31,12 @@ length-1 episodes only; ``capacity * (1 + k / L)`` for episodes of ``L`` transit
 Checks. Each transition's next observation must be its observation shifted by one frame
 (``next_observation[:-1] == observation[1:]``), and an observation that follows a
 transition that did not end its episode must equal that transition's next observation;
-otherwise ``ValueError`` naming the argument, before anything is stored.
+otherwise ``ValueError`` naming the argument, before anything is stored. Transitions of
+several environments (``env_index``) whose episodes interleave fail this check: one
+environment's frames would break the other's runs of consecutive frames.
+
+The buffer file gets the frames in use, oldest first (``frames``), each slot's ``first``
+relative to them (``frame_starts``) and the open episode's ``pending_frame_start``.
 """
 
 from __future__ import annotations
@@ -158,8 +163,9 @@ class FrameStorage:
             return
         grown = end - floor + self._headroom
         frames = np.zeros((grown, *self._frame_shape), self._dtype)
-        kept = np.arange(floor, self._written)
-        frames[kept % grown] = self._frames[kept % size]
+        for low in range(floor, self._written, 4096):  # in chunks: no full-size temporary
+            kept = np.arange(low, min(low + 4096, self._written))
+            frames[kept % grown] = self._frames[kept % size]
         self._frames = frames
 
     # -- reading ----------------------------------------------------------------------
