@@ -9,6 +9,7 @@ length-1 episodes, the ring's wrap and capacities smaller than an episode.
 
 from __future__ import annotations
 
+import json
 import pathlib
 import tempfile
 from typing import ClassVar
@@ -203,3 +204,25 @@ def test_nbytes_counts_each_frame_once():
     assert lean.nbytes == frames * 84 * 84 + other + 4 * 8
     assert naive.nbytes == 2 * 1000 * 4 * 84 * 84 + 1000 * (8 + 4 + 2)
     assert lean.nbytes / naive.nbytes < 0.26  # the memory goal of issue 12
+
+
+@pytest.mark.parametrize("damage", ["frame_starts", "frames", "pending"])
+def test_load_refuses_damaged_frames_naming_the_file(tmp_path, damage):
+    rng = np.random.default_rng(0)
+    buffer = ktk.rl.ReplayBuffer(8, (3, *FRAME_SHAPE), "uint8", stack_size=3)
+    for transition in list(_episode(rng, 5))[:4]:  # the episode stays open
+        buffer.add(*transition)
+    path = buffer.save(tmp_path / "lean.npz")
+    with np.load(path) as data:
+        arrays = dict(data)
+    metadata = json.loads(str(arrays["metadata"]))
+    if damage == "frame_starts":
+        arrays["frame_starts"] = arrays["frame_starts"] + 100
+    elif damage == "frames":
+        arrays["frames"] = arrays["frames"][:2]
+    else:
+        metadata["pending_frame_start"] = 1000
+    arrays["metadata"] = np.array(json.dumps(metadata))
+    np.savez(path, **arrays)
+    with pytest.raises(ValueError, match=r"damaged.*lean\.npz"):
+        ktk.rl.ReplayBuffer.load(path)
