@@ -346,6 +346,8 @@ for _cls in ("rl.ReplayBuffer", "rl.PrioritizedReplayBuffer"):
         (_cls, "store_next_observations", "yes"),
         (_cls, "n_steps", 0),
         (_cls, "gamma", 1.5),
+        (_cls, "stack_size", 0),
+        (_cls, "stack_size", 3),  # observation_shape=(2,): the stack axis holds 2
         (f"{_cls}.add", "observation", np.zeros(5, "float32")),
         (f"{_cls}.add", "action", np.ones(2, "int64")),
         (f"{_cls}.add", "reward", "x"),

@@ -6,8 +6,10 @@ JSON ``metadata`` text (format version, class name, constructor arguments, posit
 size) and the sampling generator's state as JSON text (``rng_state``). Subclasses add
 their own metadata and arrays through ``_file_extras``/``_arguments_from_file``/
 ``_restore_extras``. Version 2 (0.2.0) added ``n_steps`` and ``gamma`` to the metadata and,
-while several environment streams interleave, an ``env_indices`` array; version 1 files
-(0.1.0) load with ``n_steps=1``.
+while several environment streams interleave, an ``env_indices`` array, and
+``stack_size``: above 1, ``frames`` and ``frame_starts`` (``_frame_storage``) replace
+``observations`` and the next observations; version 1 files (0.1.0) load with
+``n_steps=1`` and ``stack_size=1``.
 """
 
 from __future__ import annotations
@@ -71,13 +73,15 @@ def save_buffer(buffer: Any, path: str | os.PathLike) -> pathlib.Path:
         "store_next_observations": buffer.store_next_observations,
         "n_steps": buffer.n_steps,
         "gamma": buffer.gamma,
+        "stack_size": buffer.stack_size,
         "position": buffer.position,
         "size": size,
         **next_metadata,
         **extra_metadata,
     }
+    whole = buffer.stack_size == 1  # else the frame storage (``_next``) writes the frames
     arrays = {
-        "observations": buffer._observations[:size],
+        **({"observations": buffer._observations[:size]} if whole else {}),
         "actions": buffer._actions[:size],
         "rewards": buffer._rewards[:size],
         "terminated": buffer._terminated[:size],
@@ -122,6 +126,7 @@ def load_buffer(cls: type, path: str | os.PathLike) -> Any:
             store_next_observations=metadata["store_next_observations"],
             n_steps=metadata.get("n_steps", 1),
             gamma=metadata.get("gamma", 0.99),
+            stack_size=metadata.get("stack_size", 1),
             **cls._arguments_from_file(metadata),
         )
         _restore(buffer, metadata, arrays)
@@ -144,8 +149,9 @@ def _restore(buffer: Any, metadata: dict[str, Any], arrays: dict[str, np.ndarray
     ):
         raise ValueError(f"size={size!r} and position={position!r} do not fit capacity={capacity}")
     observation = (buffer.observation_shape, buffer.observation_dtype)
+    whole = buffer.stack_size == 1  # else the frame storage (``_next``) restores the frames
     expected = {
-        "observations": ((size, *observation[0]), observation[1]),
+        **({"observations": ((size, *observation[0]), observation[1])} if whole else {}),
         "actions": ((size, *buffer.action_shape), buffer.action_dtype),
         "rewards": ((size,), np.dtype(np.float32)),
         "terminated": ((size,), np.dtype(np.bool_)),
@@ -158,7 +164,8 @@ def _restore(buffer: Any, metadata: dict[str, Any], arrays: dict[str, np.ndarray
                 f"array {key!r} has shape {arrays[key].shape} and dtype {arrays[key].dtype}, "
                 f"expected {shape} and {dtype}"
             )
-    buffer._observations[:size] = arrays["observations"]
+    if whole:
+        buffer._observations[:size] = arrays["observations"]
     buffer._actions[:size] = arrays["actions"]
     buffer._rewards[:size] = arrays["rewards"]
     buffer._terminated[:size] = arrays["terminated"]

@@ -47,6 +47,7 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         n_steps: See :class:`ReplayBuffer`; the priorities belong to the drawn
             (first) transitions.
         gamma: See :class:`ReplayBuffer`.
+        stack_size: See :class:`ReplayBuffer`.
         alpha: How much prioritization is used, in ``[0, 1]``: 0 is uniform.
         priority_offset: Non-negative number added to each priority so that no
             transition has zero probability (formerly ``epsilon``, deprecated, removed
@@ -87,11 +88,13 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         *,
         n_steps: int = 1,
         gamma: float = 0.99,
+        stack_size: int = 1,
     ) -> None:
         self.alpha = check_probability("alpha", alpha)
         self.priority_offset = check_non_negative_number("priority_offset", priority_offset)
         arguments = (capacity, observation_shape, observation_dtype, action_shape, action_dtype)
-        super().__init__(*arguments, seed, store_next_observations, n_steps=n_steps, gamma=gamma)
+        options = {"n_steps": n_steps, "gamma": gamma, "stack_size": stack_size}
+        super().__init__(*arguments, seed, store_next_observations, **options)
 
     def _allocate(self) -> None:
         super()._allocate()

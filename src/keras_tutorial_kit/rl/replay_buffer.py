@@ -10,8 +10,13 @@ import numpy as np
 
 from keras_tutorial_kit._validation import check_bool, check_positive_int, check_seed
 from keras_tutorial_kit.rl._buffer_file import BufferFileHooks, load_buffer, save_buffer
+from keras_tutorial_kit.rl._frame_storage import (
+    allocate_observations,
+    check_stack_size,
+    held_bytes,
+    put_observation_rows,
+)
 from keras_tutorial_kit.rl._n_step import NStepWindows
-from keras_tutorial_kit.rl._next_observations import make_next_observations
 from keras_tutorial_kit.rl._replay_samples import NStepReplaySample, ReplaySample
 from keras_tutorial_kit.rl._storage import (
     check_dtype,
@@ -66,11 +71,16 @@ class ReplayBuffer(BufferFileHooks):
             above).
         n_steps: Positive integer, the most rewards summed per sampled transition.
         gamma: Discount factor in ``[0, 1]`` of the n-step returns.
+        stack_size: 1, or ``k`` for stacks of ``k`` frames (``observation_shape[0]``, as
+            gymnasium's ``FrameStackObservation`` gives them): each frame is then stored
+            once (about ``1/(2k)`` of the bytes, see ``nbytes``), transitions must come
+            in episode order from one environment (checked), ``store_next_observations``
+            has no effect.
 
     Raises:
         ValueError: Naming the argument, if ``capacity`` or ``n_steps`` is not a
-            positive integer, a shape or dtype is invalid, ``gamma`` is outside
-            ``[0, 1]``, or ``seed`` is not ``None`` or an integer >= 0.
+            positive integer, a shape, dtype or ``stack_size`` is invalid, ``gamma`` is
+            outside ``[0, 1]``, or ``seed`` is not ``None`` or an integer >= 0.
 
     Example:
 
@@ -101,6 +111,7 @@ class ReplayBuffer(BufferFileHooks):
         *,
         n_steps: int = 1,
         gamma: float = 0.99,
+        stack_size: int = 1,
     ) -> None:
         self.capacity = check_positive_int("capacity", capacity)
         self.observation_shape = check_shape("observation_shape", observation_shape)
@@ -112,13 +123,13 @@ class ReplayBuffer(BufferFileHooks):
         self.store_next_observations = store_next_observations
         self.n_steps = check_positive_int("n_steps", n_steps)
         self.gamma = check_probability("gamma", gamma)
+        self.stack_size = check_stack_size(stack_size, self.observation_shape)
         self._rng = np.random.default_rng(self.seed)
         self._allocate()
 
     def _allocate(self) -> None:
-        capacity, shape, dtype = self.capacity, self.observation_shape, self.observation_dtype
-        self._observations = np.zeros((capacity, *shape), dtype)
-        self._next = make_next_observations(self.store_next_observations, capacity, shape, dtype)
+        capacity = self.capacity
+        self._observations, self._next = allocate_observations(self)
         self._actions = np.zeros((capacity, *self.action_shape), self.action_dtype)
         self._rewards = np.zeros((capacity,), np.float32)
         self._terminated = np.zeros((capacity,), np.bool_)
@@ -135,6 +146,11 @@ class ReplayBuffer(BufferFileHooks):
             f"observation_shape={self.observation_shape}, "
             f"observation_dtype={self.observation_dtype.name!r})"
         )
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the arrays the buffer holds (observations or frames, actions, ...)."""
+        return held_bytes(self)
 
     @property
     def position(self) -> int:
@@ -182,7 +198,8 @@ class ReplayBuffer(BufferFileHooks):
         if env_index.__class__ is not int or env_index or self._windows.streams is not None:
             self._windows.record_one(position, env_index, terminated or truncated)
         self._next.put(position, observation, next_observation, terminated or truncated)
-        self._observations[position] = observation
+        if self.stack_size == 1:  # else the frame storage (``_next``) keeps both
+            self._observations[position] = observation
         self._actions[position] = action
         self._rewards[position] = reward
         self._terminated[position] = terminated
@@ -232,9 +249,8 @@ class ReplayBuffer(BufferFileHooks):
         count -= skip
         if envs is not None or self._windows.streams is not None:
             self._windows.record(start, envs, ends, skip)
-        self._next.put_rows(start, next_observations[skip:], ends[skip:])
+        put_observation_rows(self, start, observations, next_observations, ends, skip)
         for target, source in (
-            (self._observations, observations),
             (self._actions, actions),
             (self._rewards, rewards),
             (self._terminated, terminated),
