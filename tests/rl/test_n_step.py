@@ -345,20 +345,27 @@ def test_rejects_a_bad_env_index_and_stores_nothing(env_index, n_steps):
     assert len(buffer) == 0
 
 
+def _extend_two(buffer, env_indices):
+    """Two transitions that each end an episode, from environments ``env_indices``."""
+    observations = np.zeros((2, 2), np.float32)
+    buffer.extend(
+        observations,
+        np.zeros(2, int),
+        np.zeros(2),
+        observations,
+        np.ones(2, bool),
+        None,
+        env_indices,
+    )
+
+
 @pytest.mark.parametrize(
     "env_indices", [np.array([0, -1]), np.array([0.0, 1.0]), np.array([0, 1, 2]), "ab"]
 )
 def test_rejects_bad_env_indices(env_indices):
     buffer = ktk.rl.ReplayBuffer(10, (2,), n_steps=2)
     with pytest.raises(ValueError, match="env_indices"):
-        buffer.extend(
-            np.zeros((2, 2)),
-            np.zeros(2, int),
-            np.zeros(2),
-            np.zeros((2, 2)),
-            np.zeros(2, bool),
-            env_indices=env_indices,
-        )
+        _extend_two(buffer, env_indices)
     assert len(buffer) == 0
 
 
@@ -367,12 +374,5 @@ def test_several_streams_need_stored_next_observations():
     with pytest.raises(ValueError, match=r"store_next_observations=False.*env_index=1"):
         _add(buffer, 0, 1.0, env=1)
     with pytest.raises(ValueError, match="env_index"):
-        buffer.extend(
-            np.zeros((2, 2)),
-            np.zeros(2, int),
-            np.zeros(2),
-            np.zeros((2, 2)),
-            np.ones(2, bool),
-            env_indices=np.array([0, 2]),
-        )
+        _extend_two(buffer, np.array([0, 2]))
     assert len(buffer) == 0

@@ -6,9 +6,12 @@ import collections
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 import keras_tutorial_kit as ktk
+from keras_tutorial_kit.rl._sum_tree import SumTree
 
 # Rejection threshold of every statistical test here: a correct sampler fails with
 # probability at most 1e-4 for a random seed (never, with the fixed seeds used).
@@ -160,3 +163,62 @@ def test_load_refuses_damaged_priorities_naming_the_file(tmp_path):
     np.savez(bad, **{**arrays, "priorities": arrays["priorities"][:2]})
     with pytest.raises(ValueError, match=r"bad\.npz"):
         ktk.rl.PrioritizedReplayBuffer.load(bad)
+
+
+def _reference_tree(leaves: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every node's sum and minimum, level by level: node i = f(node 2i, node 2i + 1)."""
+    sums = np.zeros(2 * size)
+    mins = np.full(2 * size, np.inf)
+    sums[size : size + len(leaves)] = leaves
+    mins[size : size + len(leaves)] = np.where(leaves > 0, leaves, np.inf)
+    for node in range(size - 1, 0, -1):
+        sums[node] = sums[2 * node] + sums[2 * node + 1]
+        mins[node] = min(mins[2 * node], mins[2 * node + 1])
+    return sums, mins
+
+
+def _reference_find(sums: np.ndarray, size: int, value: float) -> int:
+    node = 1
+    while node < size:
+        if value >= sums[2 * node]:
+            value -= sums[2 * node]
+            node = 2 * node + 1
+        else:
+            node = 2 * node
+    return node - size
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    capacity=st.integers(1, 70),
+    updates=st.lists(
+        st.lists(
+            st.tuples(st.integers(0, 69), st.sampled_from([0.0, 0.5, 1.0, 2.5, 1e-3])), max_size=40
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    draws=st.lists(st.floats(0.0, 1.0, exclude_max=True), min_size=1, max_size=20),
+)
+def test_sum_tree_matches_a_node_by_node_reference(capacity, updates, draws):
+    tree = SumTree(capacity)
+    leaves = np.zeros(capacity)
+    sums, mins = _reference_tree(leaves, tree._size)
+    for batch in updates:
+        batch = [(index % capacity, value) for index, value in batch]
+        if not batch:
+            continue
+        indices, values = (np.array(column) for column in zip(*batch, strict=True))
+        tree.update(indices, values)
+        for index, value in batch:  # the last write wins
+            leaves[index] = value
+        sums, mins = _reference_tree(leaves, tree._size)
+        np.testing.assert_array_equal(tree._nodes[:, 0], sums)  # bit for bit
+        np.testing.assert_array_equal(tree._nodes[:, 1], mins)
+    assert tree.total == sums[1] and tree.minimum == mins[1]
+    if tree.total > 0:
+        found = tree.find(np.array(draws) * tree.total, capacity)
+        expected = [
+            min(_reference_find(sums, tree._size, u * tree.total), capacity - 1) for u in draws
+        ]
+        assert found.tolist() == expected

@@ -179,20 +179,22 @@ class PrioritizedReplayBuffer(ReplayBuffer):
                 f"`priorities` must have shape {indices.shape} (one per index). "
                 f"Received: priorities with shape {priorities.shape}"
             )
-        if len(indices) and (indices.min() < 0 or indices.max() >= self._size):
+        if len(indices) == 0:
+            return
+        if indices.min() < 0 or indices.max() >= self._size:
             raise ValueError(
                 f"`indices` must be stored slots in [0, {self._size}). "
                 f"Received: indices={indices.tolist()}"
             )
-        if not np.all(np.isfinite(priorities)) or np.any(priorities < 0):
+        # min and max are NaN if any priority is: both comparisons fail then.
+        smallest, largest = float(priorities.min()), float(priorities.max())
+        if not (smallest >= 0.0 and largest < np.inf):
             raise ValueError(
                 "`priorities` must be finite and non-negative. "
                 f"Received: priorities={priorities.tolist()}"
             )
-        if len(indices) == 0:
-            return
         self._set_priorities(indices, priorities)
-        self.max_priority = max(self.max_priority, float(priorities.max()))
+        self.max_priority = max(self.max_priority, largest)
 
     @property
     def epsilon(self) -> float:
