@@ -35,29 +35,16 @@ from keras_tutorial_kit.rl._transition_checks import (
 class ReplayBuffer(BufferFileHooks):
     """A fixed-size ring buffer of ``(s, a, r, s', terminated, truncated)`` transitions.
 
-    The replacement for the ``collections.deque`` + ``random.sample`` buffer of the
-    tutorial's "Deep reinforcement learning" section: preallocated NumPy arrays, one
-    per field; when the buffer is full the oldest transition is overwritten.
-
-    ``terminated`` (the episode reached a terminal state: no bootstrap) and
-    ``truncated`` (the episode was cut off, e.g. by gymnasium's ``TimeLimit``: the
-    next state still has a value) are kept apart, as gymnasium reports them.
-
-    ``sample(batch_size)`` draws ``batch_size`` **distinct** stored transitions uniformly
-    at random (as ``random.sample`` does) with the buffer's own NumPy generator.
-
-    With ``n_steps > 1`` a drawn transition starts a window of up to ``n_steps``
-    transitions of its episode (see :class:`NStepReplaySample`). Transitions of several
-    environments (a vector env) may interleave: give each its ``env_index``; windows
-    follow each environment's own stream.
-
-    With ``store_next_observations=False`` each observation is stored once (half the
-    memory for images): a transition's next observation is read from the slot that
-    follows it, so transitions must be added in episode order (checked) from one
-    environment; the final observation of each episode is kept aside.
-
-    ``save(path)`` writes one ``.npz`` file (no pickle); ``ReplayBuffer.load(path)``
-    restores it, and sampling continues exactly as if the buffer had never been saved.
+    The tutorial's ``deque`` + ``random.sample`` buffer as preallocated NumPy arrays;
+    when full, the oldest transition is overwritten. ``terminated`` (no bootstrap) and
+    ``truncated`` (cut off, e.g. by ``TimeLimit``) are kept apart, as gymnasium reports
+    them. ``sample`` draws **distinct** transitions uniformly with the buffer's own
+    generator. With ``n_steps > 1`` a drawn transition starts a window of up to
+    ``n_steps`` transitions of its episode (:class:`NStepReplaySample`); transitions of
+    several environments may interleave, each with its ``env_index``. With
+    ``store_next_observations=False`` (one environment, episode order, checked) or
+    ``stack_size > 1`` each observation or frame is stored once. ``save``/``load``
+    round-trip everything, so sampling continues exactly as if never saved.
 
     Args:
         capacity: Positive integer, the most transitions kept.
@@ -141,10 +128,10 @@ class ReplayBuffer(BufferFileHooks):
         return self._size
 
     def __repr__(self) -> str:
+        shape, dtype = self.observation_shape, self.observation_dtype.name
         return (
             f"{type(self).__name__}(capacity={self.capacity}, size={self._size}, "
-            f"observation_shape={self.observation_shape}, "
-            f"observation_dtype={self.observation_dtype.name!r})"
+            f"observation_shape={shape}, observation_dtype={dtype!r})"
         )
 
     @property
@@ -159,8 +146,7 @@ class ReplayBuffer(BufferFileHooks):
 
     def clear(self) -> None:
         """Removes every transition; the sampling generator keeps its state."""
-        self._position = 0
-        self._size = 0
+        self._position, self._size = 0, 0
         self._next.clear()
         self._windows.streams = None
 
@@ -268,8 +254,7 @@ class ReplayBuffer(BufferFileHooks):
             batch_size: Positive integer, at most ``len(self)``.
 
         Returns:
-            A :class:`ReplaySample` named tuple of arrays; with ``n_steps > 1`` an
-            :class:`NStepReplaySample`, which adds ``discounts``.
+            A :class:`ReplaySample`; an :class:`NStepReplaySample` if ``n_steps > 1``.
 
         Raises:
             ValueError: If ``batch_size`` is not a positive integer or exceeds ``len(self)``.
@@ -301,8 +286,7 @@ class ReplayBuffer(BufferFileHooks):
         return (start + np.arange(self._size)) % self.capacity
 
     def save(self, path: str | os.PathLike) -> pathlib.Path:
-        """Writes contents, position and generator state to one ``.npz`` atomically;
-        returns the path written (``path``; ``.npz`` is the conventional suffix)."""
+        """Writes everything, generator state included, to one ``.npz`` atomically; returns ``path``."""
         return save_buffer(self, path)
 
     @classmethod
