@@ -82,7 +82,8 @@ def test_training_round_equals_separate_gradient_steps():
     terminated = (rng.random((steps, batch)) < 0.3).astype("float32")
     next_q = _numpy(agent.target_network(next_observations.reshape(-1, 4))).reshape(steps, batch, 2)
     targets = rewards + agent.gamma * (1 - terminated) * next_q.max(-1)
-    loss = agent._update(observations, actions, rewards, next_observations, terminated)
+    discounts = np.full((steps, batch), agent.gamma, np.float32)
+    loss = agent._update(observations, actions, rewards, next_observations, terminated, discounts)
     losses = []
     for step in range(steps):
         weights = [_numpy(v) for v in reference.trainable_variables]

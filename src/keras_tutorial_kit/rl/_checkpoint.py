@@ -19,6 +19,7 @@ import keras
 import numpy as np
 
 from keras_tutorial_kit._validation import check_path
+from keras_tutorial_kit.rl._dqn_config import with_legacy_values
 from keras_tutorial_kit.rl._storage import (
     load_npz,
     rng_from_json,
@@ -111,6 +112,7 @@ def load_checkpoint(cls: type, directory: str | os.PathLike) -> Any:
         config = dict(state["config"])
         if "buffer_size" in config:  # format 1
             config["buffer_capacity"] = config.pop("buffer_size")
+        config = with_legacy_values(config)
         config["observation_shape"] = tuple(config["observation_shape"])
         config["hidden_units"] = tuple(config["hidden_units"])
         agent = cls(**config)
