@@ -295,6 +295,7 @@ BAD: list[tuple] = [
     ("rl.DQNAgent", "train_freq", 0),
     ("rl.DQNAgent", "gradient_steps", 0),
     ("rl.DQNAgent", "target_update_interval", 0),
+    ("rl.DQNAgent", "tau", 0.0),
     ("rl.DQNAgent", "exploration_initial_eps", 2.0),
     ("rl.DQNAgent", "exploration_final_eps", -0.1),
     ("rl.DQNAgent", "exploration_steps", 0),

@@ -104,6 +104,18 @@ def test_double_q_round_equals_a_numpy_reference_step_by_step():
         np.testing.assert_allclose(actual, reference, rtol=1e-4, atol=1e-6)
 
 
+def test_soft_target_update_moves_the_target_a_fraction_tau_of_the_way():
+    agent = ktk.rl.DQNAgent((4,), 2, hidden_units=(8,), tau=0.25, seed=0)
+    online = agent.q_network.get_weights()
+    np.testing.assert_array_equal(agent.target_network.get_weights()[0], online[0])
+    rng = np.random.default_rng(0)
+    old = [rng.normal(size=w.shape).astype("float32") for w in online]
+    agent.target_network.set_weights(old)
+    agent._sync_target()
+    for target, before, source in zip(agent.target_network.get_weights(), old, online, strict=True):
+        np.testing.assert_allclose(target, 0.25 * source + 0.75 * before, rtol=1e-6, atol=1e-7)
+
+
 def test_learning_rate_decays_linearly_over_environment_steps():
     env = gym.make("CartPole-v1")
     agent = ktk.rl.DQNAgent.from_env(
@@ -138,7 +150,12 @@ def test_equal_rates_keep_the_learning_rate_constant():
 
 
 def test_new_arguments_are_in_the_config_and_survive_a_checkpoint(tmp_path):
-    arguments = {"learning_rate_final": 1e-4, "learning_rate_decay_steps": 123, "double_q": True}
+    arguments = {
+        "learning_rate_final": 1e-4,
+        "learning_rate_decay_steps": 123,
+        "double_q": True,
+        "tau": 0.5,
+    }
     agent = ktk.rl.DQNAgent((4,), 2, hidden_units=(8,), seed=0, **arguments)
     config = agent.get_config()
     assert {name: config[name] for name in arguments} == arguments
@@ -153,7 +170,7 @@ def test_a_0_1_0_checkpoint_keeps_its_behaviour():
     saved = json.loads((GOLDEN / "manifest.json").read_text(encoding="utf-8"))["config"]
     agent = ktk.rl.DQNAgent.load(GOLDEN / "checkpoint")
     config = agent.get_config()
-    assert config["double_q"] is False
+    assert config["double_q"] is False and config["tau"] == 1.0
     assert config["learning_rate_final"] == config["learning_rate"] == saved["learning_rate"]
     agent.learn(gym.make("CartPole-v1"), 300, progress_bar=False)
     assert agent.num_updates > 0
@@ -168,6 +185,8 @@ def test_a_0_1_0_checkpoint_keeps_its_behaviour():
         ({"learning_rate_decay_steps": 0}, "learning_rate_decay_steps"),
         ({"learning_rate_decay_steps": 2.5}, "learning_rate_decay_steps"),
         ({"double_q": 1}, "double_q"),
+        ({"tau": 0.0}, "tau"),
+        ({"tau": 1.5}, "tau"),
     ],
 )
 def test_rejects_bad_stability_arguments_naming_them(kwargs, name):

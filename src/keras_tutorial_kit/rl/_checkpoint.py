@@ -4,7 +4,9 @@
 ``agent.json`` (format version, configuration, counters, the agent's generator state,
 history), ``variables.npz`` (network, target network and optimizer variables, by index)
 and ``replay_buffer.npz`` (the buffer's own format). Format 1 (0.1.0) named the buffer
-capacity ``buffer_size``; format 2 names it ``buffer_capacity``; both load.
+capacity ``buffer_size``; format 2 names it ``buffer_capacity``; both load. A
+configuration key an older release did not write (``double_q``, ``tau``, the
+learning-rate decay) means that release's behaviour (``_dqn_config.LEGACY_VALUES``).
 """
 
 from __future__ import annotations

@@ -22,6 +22,10 @@ def _check_activation(name: str, value: Any) -> Any:
     return value
 
 
+def _check_tau(name: str, value: Any) -> float:
+    return check_probability(name, value, allow_zero=False)
+
+
 def _check_dtype_name(name: str, value: Any) -> str:
     return check_dtype(name, value).name
 
@@ -42,6 +46,7 @@ CHECKS = {
     "train_freq": check_positive_int,
     "gradient_steps": check_positive_int,
     "target_update_interval": check_positive_int,
+    "tau": _check_tau,
     "exploration_initial_eps": check_probability,
     "exploration_final_eps": check_probability,
     "exploration_steps": check_positive_int,
@@ -59,6 +64,7 @@ LEGACY_VALUES = {
     "learning_rate_final": lambda config: config["learning_rate"],
     "learning_rate_decay_steps": lambda config: 1,
     "double_q": lambda config: False,
+    "tau": lambda config: 1.0,
 }
 
 

@@ -35,10 +35,20 @@ def initialize_glorot_uniform(network: keras.Model, rng: np.random.Generator) ->
         layer.bias.assign(np.zeros(layer.bias.shape, "float32"))
 
 
-def copy_weights(source: keras.Model, target: keras.Model) -> None:
-    """Copies every weight of ``source`` into ``target``.
+def copy_weights(source: keras.Model, target: keras.Model, tau: float = 1.0) -> None:
+    """Moves every weight of ``target`` to ``tau * source + (1 - tau) * target``.
+
+    ``tau=1`` copies ``source`` exactly (the hard update); smaller values are the
+    Polyak (soft) update.
 
     Raises:
         ValueError: If the two networks do not have the same number of weights.
     """
-    assign_all(target.weights, source.weights)
+    if tau == 1.0:
+        assign_all(target.weights, source.weights)
+        return
+    values = [
+        tau * keras.ops.convert_to_numpy(s) + (1.0 - tau) * keras.ops.convert_to_numpy(t)
+        for s, t in zip(source.weights, target.weights, strict=True)
+    ]
+    assign_all(target.weights, [value.astype("float32") for value in values])

@@ -65,7 +65,10 @@ class DQNAgent:
         gamma: Discount factor in ``[0, 1]``.
         train_freq: Environment steps between training rounds.
         gradient_steps: Gradient steps per training round (one compiled call).
-        target_update_interval: Environment steps between target-network copies.
+        target_update_interval: Environment steps between target-network updates
+            (after a training round).
+        tau: Target update ``target = tau * online + (1 - tau) * target``, in
+            ``(0, 1]``; 1 copies the online network.
         exploration_initial_eps: Epsilon at step 0.
         exploration_final_eps: Epsilon after ``exploration_steps``.
         exploration_steps: Environment steps of the linear epsilon decay.
@@ -102,8 +105,8 @@ class DQNAgent:
         hidden_units: tuple[int, ...] = (128, 128),
         activation: str = "relu",
         learning_rate: float = 2.3e-3,
-        learning_rate_final: float = 2.3e-3,
-        learning_rate_decay_steps: int = 100_000,
+        learning_rate_final: float = 1e-4,
+        learning_rate_decay_steps: int = 50_000,
         buffer_capacity: int = 100_000,
         batch_size: int = 64,
         learning_starts: int = 1_000,
@@ -111,11 +114,12 @@ class DQNAgent:
         train_freq: int = 256,
         gradient_steps: int = 128,
         target_update_interval: int = 10,
+        tau: float = 1.0,
         exploration_initial_eps: float = 1.0,
         exploration_final_eps: float = 0.04,
         exploration_steps: int = 8_000,
         max_grad_norm: float = 10.0,
-        double_q: bool = False,
+        double_q: bool = True,
         observation_dtype: str = "float32",
         seed: int | None = None,
     ) -> None:
@@ -134,7 +138,8 @@ class DQNAgent:
             self.buffer_capacity, self.observation_shape, self.observation_dtype, seed=buffer_seed
         )
         self.q_network, self.target_network = make_networks(self, weights_seed)
-        self._sync_target()
+        copy_weights(self.q_network, self.target_network)
+        self._target_is_stale = False
         self.optimizer = keras.optimizers.Adam(
             learning_rate=self.learning_rate, global_clipnorm=self.max_grad_norm
         )
@@ -157,7 +162,7 @@ class DQNAgent:
         return cls(tuple(env.observation_space.shape), discrete_actions(env), **kwargs)
 
     def _sync_target(self) -> None:
-        copy_weights(self.q_network, self.target_network)
+        copy_weights(self.q_network, self.target_network, self.tau)
         self._target_is_stale = False
 
     def get_config(self) -> dict[str, Any]:
