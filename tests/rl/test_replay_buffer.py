@@ -446,7 +446,7 @@ def _bad_files(tmp_path, good: pathlib.Path):
     metadata = json.loads(str(arrays["metadata"]))
     newer = tmp_path / "newer.npz"
     np.savez(
-        newer, **{**arrays, "metadata": np.array(json.dumps({**metadata, "format_version": 2}))}
+        newer, **{**arrays, "metadata": np.array(json.dumps({**metadata, "format_version": 3}))}
     )
     shapes = tmp_path / "shapes.npz"
     np.savez(shapes, **{**arrays, "rewards": arrays["rewards"][:1]})

@@ -1,11 +1,13 @@
-"""Private: the replay buffers' file format (one uncompressed ``.npz``, no pickle), version 1.
+"""Private: the replay buffers' file format (one uncompressed ``.npz``, no pickle), version 2.
 
 The archive holds the stored rows (``observations``, ``actions``, ``rewards``,
 ``terminated``, ``truncated`` and the next-observation arrays of the buffer's mode), a
 JSON ``metadata`` text (format version, class name, constructor arguments, position,
 size) and the sampling generator's state as JSON text (``rng_state``). Subclasses add
 their own metadata and arrays through ``_file_extras``/``_arguments_from_file``/
-``_restore_extras``.
+``_restore_extras``. Version 2 (0.2.0) added ``n_steps`` and ``gamma`` to the metadata and,
+while several environment streams interleave, an ``env_indices`` array; version 1 files
+(0.1.0) load with ``n_steps=1``.
 """
 
 from __future__ import annotations
@@ -26,7 +28,28 @@ from keras_tutorial_kit.rl._storage import (
     text_array,
 )
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
+
+
+class BufferFileHooks:
+    """The hooks through which a buffer subclass with more state (``PrioritizedReplayBuffer``)
+    takes part in storing transitions and in the file format; these defaults do nothing."""
+
+    def _on_stored(self, start: int, count: int) -> None:
+        """Called after ``count`` transitions were stored from slot ``start`` on."""
+
+    def _file_extras(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """Extra metadata and arrays to save."""
+        return {}, {}
+
+    @classmethod
+    def _arguments_from_file(cls, metadata: dict[str, Any]) -> dict[str, Any]:
+        """Extra constructor arguments read from the saved metadata."""
+        return {}
+
+    def _restore_extras(self, metadata: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        """Restores what ``_file_extras`` saved."""
 
 
 def save_buffer(buffer: Any, path: str | os.PathLike) -> pathlib.Path:
@@ -35,6 +58,7 @@ def save_buffer(buffer: Any, path: str | os.PathLike) -> pathlib.Path:
     size = len(buffer)
     next_metadata, next_arrays = buffer._next.to_file(size)
     extra_metadata, extra_arrays = buffer._file_extras()
+    streams = buffer._windows.streams
     metadata = {
         "format_version": FORMAT_VERSION,
         "class_name": type(buffer).__name__,
@@ -45,6 +69,8 @@ def save_buffer(buffer: Any, path: str | os.PathLike) -> pathlib.Path:
         "action_dtype": buffer.action_dtype.str,
         "seed": buffer.seed,
         "store_next_observations": buffer.store_next_observations,
+        "n_steps": buffer.n_steps,
+        "gamma": buffer.gamma,
         "position": buffer.position,
         "size": size,
         **next_metadata,
@@ -58,6 +84,7 @@ def save_buffer(buffer: Any, path: str | os.PathLike) -> pathlib.Path:
         "truncated": buffer._truncated[:size],
         **next_arrays,
         **extra_arrays,
+        **({} if streams is None else {"env_indices": streams.envs[:size]}),
         "metadata": text_array(json.dumps(metadata)),
         "rng_state": text_array(rng_state_to_json(buffer._rng)),
     }
@@ -77,7 +104,7 @@ def load_buffer(cls: type, path: str | os.PathLike) -> Any:
         raise ValueError(
             f"`path` does not hold a {name}: no readable metadata. Received: path={str(path)!r}"
         ) from error
-    if kind != name or version != FORMAT_VERSION:
+    if kind != name or version not in READABLE_VERSIONS:
         newer = isinstance(version, int) and version > FORMAT_VERSION
         raise ValueError(
             f"`path` does not hold a {name} of format {FORMAT_VERSION}"
@@ -93,6 +120,8 @@ def load_buffer(cls: type, path: str | os.PathLike) -> Any:
             action_dtype=np.dtype(metadata["action_dtype"]),
             seed=metadata["seed"],
             store_next_observations=metadata["store_next_observations"],
+            n_steps=metadata.get("n_steps", 1),
+            gamma=metadata.get("gamma", 0.99),
             **cls._arguments_from_file(metadata),
         )
         _restore(buffer, metadata, arrays)
@@ -137,5 +166,11 @@ def _restore(buffer: Any, metadata: dict[str, Any], arrays: dict[str, np.ndarray
     buffer._next.restore(metadata, arrays, size)
     buffer._position = position
     buffer._size = size
+    if "env_indices" in arrays:
+        envs = arrays["env_indices"]
+        if envs.shape != (size,) or envs.dtype.kind not in "iu" or (size and envs.min() < 0):
+            raise ValueError(f"array 'env_indices' has shape {envs.shape} or negative values")
+        slots = buffer._slots_oldest_first()
+        buffer._windows.restore(envs[slots].astype(np.int64), slots)
     buffer._restore_extras(metadata, arrays)
     buffer._rng = rng_from_json(str(arrays["rng_state"]))

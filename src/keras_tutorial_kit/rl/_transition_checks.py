@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
@@ -39,8 +40,10 @@ def check_batch(
     next_observations: Any,
     terminated: Any,
     truncated: Any,
-) -> tuple[np.ndarray, ...]:
-    """The arguments of ``buffer.extend`` as arrays with one row per transition."""
+    env_indices: Any = None,
+) -> tuple[Any, ...]:
+    """The arguments of ``buffer.extend`` as arrays with one row per transition
+    (``env_indices`` stays ``None`` if it is)."""
     shape, dtype = buffer.observation_shape, buffer.observation_dtype
     observations = check_array("observations", observations, shape, dtype, batched=True)
     next_observations = check_array(
@@ -64,7 +67,39 @@ def check_batch(
             raise ValueError(
                 f"`{name}` must have shape ({count},). Received: {name} with shape {array.shape}"
             )
-    return observations, actions, rewards, next_observations, terminated, truncated
+    if env_indices is not None:
+        env_indices = check_env_indices(env_indices, count)
+    return observations, actions, rewards, next_observations, terminated, truncated, env_indices
+
+
+def check_transition(
+    buffer: Any,
+    observation: Any,
+    action: Any,
+    reward: Any,
+    next_observation: Any,
+    terminated: Any,
+    truncated: Any,
+) -> tuple[Any, ...]:
+    """The arguments of ``buffer.add``: arrays of the buffer's shapes, a float, two bools."""
+    # The common case first (the `add` goal of benchmarks/bench_replay_buffer.py): plain
+    # Python scalars and arrays of the stored dtype skip the NumPy checks.
+    if type(reward) in (float, int) and type(terminated) is bool and type(truncated) is bool:
+        reward = float(reward)
+    else:
+        reward, terminated, truncated = check_scalars(reward, terminated, truncated)
+    shape, dtype = buffer.observation_shape, buffer.observation_dtype
+    if not (type(observation) is np.ndarray and observation.shape == shape):
+        observation = check_array("observation", observation, shape, dtype)
+    elif observation.dtype is not dtype:
+        observation = check_array("observation", observation, shape, dtype)
+    if not (type(next_observation) is np.ndarray and next_observation.shape == shape):
+        next_observation = check_array("next_observation", next_observation, shape, dtype)
+    elif next_observation.dtype is not dtype:
+        next_observation = check_array("next_observation", next_observation, shape, dtype)
+    if not (type(action) is int and not buffer.action_shape):
+        action = check_array("action", action, buffer.action_shape, buffer.action_dtype)
+    return observation, action, reward, next_observation, terminated, truncated
 
 
 def check_scalars(reward: Any, terminated: Any, truncated: Any) -> tuple[float, bool, bool]:
@@ -91,3 +126,21 @@ def check_batch_size(batch_size: Any, size: int) -> int:
             f"to draw distinct transitions. Received: batch_size={batch_size}"
         )
     return batch_size
+
+
+def check_env_index(name: str, value: Any) -> int:
+    """``value`` as a non-negative int (an environment's index in a vector env), else raises."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ValueError(f"`{name}` must be an integer >= 0. Received: {name}={value!r}")
+    return int(value)
+
+
+def check_env_indices(value: Any, count: int) -> np.ndarray:
+    """``value`` as an int64 array of shape ``(count,)`` of indices >= 0, else raises."""
+    array = np.asarray(value)
+    if array.shape != (count,) or (count and (array.dtype.kind not in "iu" or array.min() < 0)):
+        raise ValueError(
+            f"`env_indices` must be None or integers >= 0 of shape ({count},). "
+            f"Received: env_indices={value!r}"
+        )
+    return array.astype(np.int64)

@@ -3,29 +3,20 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
 from keras_tutorial_kit._deprecation import renamed_arguments
 from keras_tutorial_kit._validation import check_non_negative_number
+from keras_tutorial_kit.rl._replay_samples import (
+    NStepPrioritizedReplaySample,
+    PrioritizedReplaySample,
+)
 from keras_tutorial_kit.rl._storage import check_probability
 from keras_tutorial_kit.rl._sum_tree import SumTree
 from keras_tutorial_kit.rl._transition_checks import check_batch_size
 from keras_tutorial_kit.rl.replay_buffer import ReplayBuffer
-
-
-class PrioritizedReplaySample(NamedTuple):
-    """A batch drawn by :meth:`PrioritizedReplayBuffer.sample`: transitions, weights, slots."""
-
-    observations: np.ndarray
-    actions: np.ndarray
-    rewards: np.ndarray
-    next_observations: np.ndarray
-    terminated: np.ndarray
-    truncated: np.ndarray
-    weights: np.ndarray
-    indices: np.ndarray
 
 
 class PrioritizedReplayBuffer(ReplayBuffer):
@@ -53,6 +44,9 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         action_dtype: NumPy dtype of the actions.
         seed: ``None`` or a non-negative integer seeding the sampling generator.
         store_next_observations: See :class:`ReplayBuffer`.
+        n_steps: See :class:`ReplayBuffer`; the priorities belong to the drawn
+            (first) transitions.
+        gamma: See :class:`ReplayBuffer`.
         alpha: How much prioritization is used, in ``[0, 1]``: 0 is uniform.
         priority_offset: Non-negative number added to each priority so that no
             transition has zero probability (formerly ``epsilon``, deprecated, removed
@@ -90,11 +84,14 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         store_next_observations: bool = True,
         alpha: float = 0.6,
         priority_offset: float = 1e-6,
+        *,
+        n_steps: int = 1,
+        gamma: float = 0.99,
     ) -> None:
         self.alpha = check_probability("alpha", alpha)
         self.priority_offset = check_non_negative_number("priority_offset", priority_offset)
         arguments = (capacity, observation_shape, observation_dtype, action_shape, action_dtype)
-        super().__init__(*arguments, seed, store_next_observations)
+        super().__init__(*arguments, seed, store_next_observations, n_steps=n_steps, gamma=gamma)
 
     def _allocate(self) -> None:
         super()._allocate()
@@ -122,7 +119,9 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         weights = self._tree.values(np.arange(self._size))
         return weights / weights.sum()
 
-    def sample(self, batch_size: int, beta: float = 0.4) -> PrioritizedReplaySample:
+    def sample(
+        self, batch_size: int, beta: float = 0.4
+    ) -> PrioritizedReplaySample | NStepPrioritizedReplaySample:
         """Draws ``batch_size`` transitions with probability ``P(i)``, independently.
 
         Args:
@@ -131,9 +130,10 @@ class PrioritizedReplayBuffer(ReplayBuffer):
                 1 fully compensates the non-uniform sampling.
 
         Returns:
-            A :class:`PrioritizedReplaySample`: the fields of
-            :class:`~keras_tutorial_kit.rl.replay_buffer.ReplaySample` plus
-            ``weights`` (float32, in ``(0, 1]``) and ``indices`` (the slots drawn).
+            A :class:`PrioritizedReplaySample`: the fields of :class:`ReplaySample`
+            plus ``weights`` (float32, in ``(0, 1]``) and ``indices`` (the slots
+            drawn); with ``n_steps > 1`` an :class:`NStepPrioritizedReplaySample`, which
+            adds ``discounts`` (see :class:`ReplayBuffer`).
 
         Raises:
             ValueError: If ``batch_size`` is invalid or exceeds the stored
@@ -146,8 +146,11 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         probabilities = self._tree.values(indices) / total
         smallest = self._tree.minimum / total
         weights = (probabilities / smallest) ** (-beta)
-        transitions = self._gather(indices)
-        return PrioritizedReplaySample(*transitions, weights.astype(np.float32), indices)
+        transitions = self._sample_at(indices)
+        weights = weights.astype(np.float32)
+        if self.n_steps == 1:
+            return PrioritizedReplaySample(*transitions, weights, indices)
+        return NStepPrioritizedReplaySample(*transitions[:6], weights, indices, transitions[6])
 
     def update_priorities(self, indices: Any, priorities: Any) -> None:
         """Sets the priorities of the transitions in slots ``indices``.
