@@ -292,6 +292,7 @@ BAD: list[tuple] = [
     ("rl.DQNAgent", "batch_size", 0),
     ("rl.DQNAgent", "learning_starts", -1),
     ("rl.DQNAgent", "gamma", 1.5),
+    ("rl.DQNAgent", "n_steps", 0),
     ("rl.DQNAgent", "train_freq", 0),
     ("rl.DQNAgent", "gradient_steps", 0),
     ("rl.DQNAgent", "target_update_interval", 0),

@@ -155,6 +155,7 @@ def test_new_arguments_are_in_the_config_and_survive_a_checkpoint(tmp_path):
         "learning_rate_decay_steps": 123,
         "double_q": True,
         "tau": 0.5,
+        "n_steps": 2,
     }
     agent = ktk.rl.DQNAgent((4,), 2, hidden_units=(8,), seed=0, **arguments)
     config = agent.get_config()
@@ -170,7 +171,7 @@ def test_a_0_1_0_checkpoint_keeps_its_behaviour():
     saved = json.loads((GOLDEN / "manifest.json").read_text(encoding="utf-8"))["config"]
     agent = ktk.rl.DQNAgent.load(GOLDEN / "checkpoint")
     config = agent.get_config()
-    assert config["double_q"] is False and config["tau"] == 1.0
+    assert config["double_q"] is False and config["tau"] == 1.0 and config["n_steps"] == 1
     assert config["learning_rate_final"] == config["learning_rate"] == saved["learning_rate"]
     agent.learn(gym.make("CartPole-v1"), 300, progress_bar=False)
     assert agent.num_updates > 0
@@ -187,9 +188,126 @@ def test_a_0_1_0_checkpoint_keeps_its_behaviour():
         ({"double_q": 1}, "double_q"),
         ({"tau": 0.0}, "tau"),
         ({"tau": 1.5}, "tau"),
+        ({"n_steps": 0}, "n_steps"),
     ],
 )
 def test_rejects_bad_stability_arguments_naming_them(kwargs, name):
     with pytest.raises(ValueError, match=f"{name}=") as error:
         ktk.rl.DQNAgent((4,), 2, **kwargs)
     assert name in str(error.value)
+
+
+def _scripted_transitions():
+    """Three episodes: 5 steps ending terminated, 4 ending truncated, 3 still running."""
+    rows, t = [], 0
+    for length, end in ((5, "terminated"), (4, "truncated"), (3, None)):
+        for k in range(length):
+            observation = np.array([t, 0.1 * t, -0.05 * t, 1.0], np.float32)
+            next_observation = np.array([t + 1, 0.1 * t + 0.1, -0.05 * t - 0.05, 1.0], np.float32)
+            last = k == length - 1
+            rows.append(
+                (
+                    observation,
+                    t % 2,
+                    1.0 + 0.25 * t,
+                    next_observation,
+                    last and end == "terminated",
+                    last and end == "truncated",
+                )
+            )
+            t += 1
+    return rows
+
+
+def _n_step_reference(rows, n, gamma):
+    """Per stored transition: its n-step return, discount, last next observation, flag."""
+    out = []
+    for start in range(len(rows)):
+        total, m = 0.0, 0
+        for k in range(n):
+            if start + k >= len(rows):
+                break
+            _, _, reward, next_observation, terminated, truncated = rows[start + k]
+            total += gamma**k * reward
+            m = k + 1
+            if terminated or truncated:
+                break
+        out.append((total, gamma**m, next_observation, terminated))
+    return out
+
+
+def test_n_step_round_targets_equal_a_numpy_reference():
+    # A one-step round over every stored transition: its loss is the mean Huber error
+    # against y = R_n + gamma**m * (1 - terminated) * max_a Q_target(s_m, a), computed
+    # here from the raw transitions (cut at terminated, truncated and the newest one).
+    rows = _scripted_transitions()
+    gamma, n = 0.9, 3
+    agent = ktk.rl.DQNAgent(
+        (4,),
+        2,
+        hidden_units=(8,),
+        n_steps=n,
+        gamma=gamma,
+        gradient_steps=1,
+        batch_size=len(rows),
+        seed=4,
+    )
+    for row in rows:
+        agent.replay_buffer.add(*row)
+    errors = []
+    for row, (total, discount, next_observation, terminated) in zip(
+        rows, _n_step_reference(rows, n, gamma), strict=True
+    ):
+        bootstrap = _numpy(agent.target_network(next_observation[None]))[0].max()
+        y = total + discount * (1.0 - terminated) * bootstrap
+        q = _numpy(agent.q_network(row[0][None]))[0, row[1]]
+        errors.append(q - y)
+    assert {round(d, 6) for _, d, _, _ in _n_step_reference(rows, n, gamma)} == {
+        round(gamma**m, 6) for m in (1, 2, 3)
+    }
+    loss = agent.train_round()
+    np.testing.assert_allclose(loss, np.mean(_huber(np.array(errors))), rtol=1e-5)
+
+
+def test_one_step_targets_differ_from_the_n_step_reference():
+    # The same round with n_steps=1 does not match the 3-step reference: the test above
+    # can fail.
+    rows = _scripted_transitions()
+    agent = ktk.rl.DQNAgent(
+        (4,), 2, hidden_units=(8,), gamma=0.9, gradient_steps=1, batch_size=len(rows), seed=4
+    )
+    for row in rows:
+        agent.replay_buffer.add(*row)
+    errors = []
+    for row, (total, discount, next_observation, terminated) in zip(
+        rows, _n_step_reference(rows, 3, 0.9), strict=True
+    ):
+        bootstrap = _numpy(agent.target_network(next_observation[None]))[0].max()
+        errors.append(
+            _numpy(agent.q_network(row[0][None]))[0, row[1]]
+            - (total + discount * (1.0 - terminated) * bootstrap)
+        )
+    assert abs(agent.train_round() - np.mean(_huber(np.array(errors)))) > 1e-3
+
+
+def test_n_step_agent_trains_and_survives_a_checkpoint(tmp_path):
+    env = gym.make("CartPole-v1")
+    agent = ktk.rl.DQNAgent.from_env(
+        env,
+        hidden_units=(16,),
+        n_steps=3,
+        learning_starts=100,
+        train_freq=50,
+        gradient_steps=4,
+        batch_size=16,
+        exploration_steps=300,
+        seed=0,
+    )
+    history = agent.learn(env, 600, progress_bar=False)
+    assert agent.num_updates == 4 * 10 and np.isfinite(history.losses).all()
+    assert agent.replay_buffer.n_steps == 3
+    assert agent.replay_buffer.sample(8).discounts.dtype == np.float32
+    agent.save(tmp_path)
+    restored = ktk.rl.DQNAgent.load(tmp_path)
+    assert restored.get_config()["n_steps"] == 3 and restored.replay_buffer.n_steps == 3
+    assert restored.train_round() == pytest.approx(agent.train_round(), rel=1e-5)

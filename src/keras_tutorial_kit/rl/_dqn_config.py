@@ -43,6 +43,7 @@ CHECKS = {
     "batch_size": check_positive_int,
     "learning_starts": check_non_negative_int,
     "gamma": check_probability,
+    "n_steps": check_positive_int,
     "train_freq": check_positive_int,
     "gradient_steps": check_positive_int,
     "target_update_interval": check_positive_int,
@@ -58,13 +59,14 @@ CHECKS = {
 
 
 # What a key missing from an older checkpoint's config means: the behaviour of the
-# release that wrote it, not today's default (0.1.0 had a constant learning rate and
-# plain DQN targets). A callable gets the rest of the config.
+# release that wrote it, not today's default (0.1.0 had a constant learning rate, plain
+# one-step DQN targets and a hard target copy). A callable gets the rest of the config.
 LEGACY_VALUES = {
     "learning_rate_final": lambda config: config["learning_rate"],
     "learning_rate_decay_steps": lambda config: 1,
     "double_q": lambda config: False,
     "tau": lambda config: 1.0,
+    "n_steps": lambda config: 1,
 }
 
 

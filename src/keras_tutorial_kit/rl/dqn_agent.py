@@ -25,28 +25,21 @@ from keras_tutorial_kit.rl.replay_buffer import ReplayBuffer
 class DQNAgent:
     """Deep Q-learning (Mnih et al., 2015) for a gymnasium environment with discrete actions.
 
-    The tutorial's CartPole DQN, rebuilt so that it learns reliably and fast:
+    The tutorial's CartPole DQN, rebuilt so that it learns reliably and fast: a
+    :class:`~keras_tutorial_kit.models.QNetwork` and a **target network** (updated every
+    ``target_update_interval`` steps); a :class:`ReplayBuffer`; every ``train_freq``
+    steps a **training round** of ``gradient_steps`` minibatch steps as **one call**
+    (:meth:`train_round`); the **Huber loss** on ``Q(s, a) - y`` with
+    ``y = r + gamma * (1 - terminated) * Q_target(s', a')`` (n-step: ``r`` sums up to
+    ``n_steps`` discounted rewards, ``gamma`` becomes ``gamma ** m``). Only
+    ``terminated`` stops the bootstrap; ``a'`` is the argmax of ``Q_target(s', .)``, or
+    with ``double_q`` of the online network at that gradient step. Epsilon-greedy
+    exploration (a :class:`LinearSchedule`); Adam with gradient-norm clipping and a
+    learning rate decaying linearly over ``learning_rate_decay_steps`` steps.
 
-    - a :class:`~keras_tutorial_kit.models.QNetwork` and a **target network**, copied
-      from it every ``target_update_interval`` environment steps;
-    - a :class:`ReplayBuffer` of ``buffer_capacity`` transitions; training starts
-      after ``learning_starts`` steps; every ``train_freq`` steps a **training round**
-      of ``gradient_steps`` minibatch steps of size ``batch_size`` runs as **one
-      call** (:meth:`train_round`; the target network is fixed during a round);
-    - the **Huber loss** on ``Q(s, a) - y`` with
-      ``y = r + gamma * (1 - terminated) * Q_target(s', a')``: only ``terminated``
-      stops the bootstrap (a time-limit cut-off is not a failure); ``a'`` maximizes
-      ``Q_target(s', .)``, or with ``double_q`` the online network's Q-values at that
-      gradient step (Double DQN);
-    - epsilon-greedy exploration (a :class:`LinearSchedule` over
-      ``exploration_steps``); Adam with global gradient-norm clipping and a learning
-      rate that decays linearly from ``learning_rate`` to ``learning_rate_final``
-      over the first ``learning_rate_decay_steps`` environment steps.
-
-    The defaults solve ``CartPole-v1`` and keep it solved; the tutorial chapter
-    (``docs/tutorials/dqn.rst``) explains them. Everything random comes from
-    ``seed``, the same on every backend. To train until solved, pass a
-    :class:`StopWhenSolved` callback to :meth:`learn`.
+    The defaults solve ``CartPole-v1`` and keep it solved; the DQN chapter of the docs
+    explains them. Everything random comes from ``seed``, the same on every backend.
+    To train until solved, pass a :class:`StopWhenSolved` callback to :meth:`learn`.
 
     Args:
         observation_shape: Shape of one observation, e.g. ``(4,)``.
@@ -63,18 +56,19 @@ class DQNAgent:
         batch_size: Minibatch size of each gradient step.
         learning_starts: Environment steps before the first training round.
         gamma: Discount factor in ``[0, 1]``.
+        n_steps: Positive integer: learn from n-step returns, the discounted sum of
+            up to ``n_steps`` rewards of an episode, bootstrapped ``gamma ** m``
+            later (the buffer's ``n_steps``; 1 is one-step Q-learning).
         train_freq: Environment steps between training rounds.
         gradient_steps: Gradient steps per training round (one compiled call).
-        target_update_interval: Environment steps between target-network updates
-            (after a training round).
+        target_update_interval: Environment steps between target-network updates.
         tau: Target update ``target = tau * online + (1 - tau) * target``, in
             ``(0, 1]``; 1 copies the online network.
         exploration_initial_eps: Epsilon at step 0.
         exploration_final_eps: Epsilon after ``exploration_steps``.
         exploration_steps: Environment steps of the linear epsilon decay.
         max_grad_norm: Global gradient-norm clip of each step.
-        double_q: Whether the bootstrap action comes from the online network
-            (Double DQN, van Hasselt et al., 2016).
+        double_q: Double DQN (van Hasselt et al., 2016): the online network picks ``a'``.
         observation_dtype: NumPy dtype the buffer stores observations in.
         seed: ``None`` or an integer >= 0 (Python or NumPy).
 
@@ -111,6 +105,7 @@ class DQNAgent:
         batch_size: int = 64,
         learning_starts: int = 1_000,
         gamma: float = 0.99,
+        n_steps: int = 1,
         train_freq: int = 256,
         gradient_steps: int = 128,
         target_update_interval: int = 10,
@@ -135,7 +130,12 @@ class DQNAgent:
             self.learning_rate, self.learning_rate_final, self.learning_rate_decay_steps
         )
         self.replay_buffer = ReplayBuffer(
-            self.buffer_capacity, self.observation_shape, self.observation_dtype, seed=buffer_seed
+            self.buffer_capacity,
+            self.observation_shape,
+            self.observation_dtype,
+            seed=buffer_seed,
+            n_steps=self.n_steps,
+            gamma=self.gamma,
         )
         self.q_network, self.target_network = make_networks(self, weights_seed)
         copy_weights(self.q_network, self.target_network)
