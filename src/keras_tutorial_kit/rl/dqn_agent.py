@@ -159,7 +159,8 @@ class DQNAgent:
         ``**kwargs`` are any other ``DQNAgent`` arguments. Raises ``ValueError`` if the
         action space is not discrete.
         """
-        return cls(tuple(env.observation_space.shape), discrete_actions(env), **kwargs)
+        num_actions = discrete_actions(env)  # checks env first
+        return cls(tuple(env.observation_space.shape), num_actions, **kwargs)
 
     def _sync_target(self) -> None:
         copy_weights(self.q_network, self.target_network, self.tau)
