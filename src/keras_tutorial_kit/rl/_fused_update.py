@@ -42,7 +42,7 @@ def dqn_targets(next_q_values, rewards, terminated, discounts, next_online_q_val
     else:
         best = ops.expand_dims(ops.argmax(next_online_q_values, axis=-1), -1)
         bootstrap = ops.squeeze(ops.take_along_axis(next_q_values, best, axis=-1), -1)
-    return ops.cast(rewards, "float32") + discounts * not_done * bootstrap
+    return ops.cast(rewards, "float32") + ops.cast(discounts, "float32") * not_done * bootstrap
 
 
 def huber_td_loss(q_values, actions, targets, delta: float = 1.0):
