@@ -37,8 +37,8 @@ class DQNAgent:
     exploration (a :class:`LinearSchedule`); Adam with gradient-norm clipping and a
     learning rate decaying linearly over ``learning_rate_decay_steps`` steps.
 
-    The defaults solve ``CartPole-v1`` and keep it solved; the DQN chapter of the docs
-    explains them. Everything random comes from ``seed``, the same on every backend.
+    The defaults solve ``CartPole-v1``; the DQN chapter of the docs explains them and
+    how often the agent stays solved. Everything random comes from ``seed``, the same on every backend.
     To train until solved, pass a :class:`StopWhenSolved` callback to :meth:`learn`.
 
     Args:
