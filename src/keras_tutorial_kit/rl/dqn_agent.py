@@ -37,9 +37,9 @@ class DQNAgent:
     exploration (a :class:`LinearSchedule`); Adam with gradient-norm clipping and a
     learning rate decaying linearly over ``learning_rate_decay_steps`` steps.
 
-    The defaults solve ``CartPole-v1``; the DQN chapter of the docs explains them and
-    how often the agent stays solved. Everything random comes from ``seed``, the same on every backend.
-    To train until solved, pass a :class:`StopWhenSolved` callback to :meth:`learn`.
+    The defaults solve ``CartPole-v1``; the docs' DQN chapter explains them and how often
+    the agent stays solved. Everything random comes from ``seed``, the same on every
+    backend. To train until solved, pass a :class:`StopWhenSolved` callback to ``learn``.
 
     Args:
         observation_shape: Shape of one observation, e.g. ``(4,)``.
