@@ -4,7 +4,9 @@
 ``agent.json`` (format version, configuration, counters, the agent's generator state,
 history), ``variables.npz`` (network, target network and optimizer variables, by index)
 and ``replay_buffer.npz`` (the buffer's own format). Format 1 (0.1.0) named the buffer
-capacity ``buffer_size``; format 2 names it ``buffer_capacity``; both load.
+capacity ``buffer_size``; format 2 names it ``buffer_capacity``; both load. A
+configuration key an older release did not write (``double_q``, ``tau``, the
+learning-rate decay) means that release's behaviour (``_dqn_config.LEGACY_VALUES``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import keras
 import numpy as np
 
 from keras_tutorial_kit._validation import check_path
+from keras_tutorial_kit.rl._dqn_config import with_legacy_values
 from keras_tutorial_kit.rl._storage import (
     load_npz,
     rng_from_json,
@@ -111,6 +114,7 @@ def load_checkpoint(cls: type, directory: str | os.PathLike) -> Any:
         config = dict(state["config"])
         if "buffer_size" in config:  # format 1
             config["buffer_capacity"] = config.pop("buffer_size")
+        config = with_legacy_values(config)
         config["observation_shape"] = tuple(config["observation_shape"])
         config["hidden_units"] = tuple(config["hidden_units"])
         agent = cls(**config)

@@ -5,9 +5,14 @@ that backend's own tools, each in its own private module imported lazily (as Ker
 trainers do): ``_fused_update_tensorflow``, ``_fused_update_jax``, ``_fused_update_torch``.
 All compute the same thing, from the math below:
 
-1. targets for every batch of the round from the (fixed) target network:
-   ``y = r + gamma * (1 - terminated) * max_a Q_target(s', a)`` (``truncated`` does not
-   stop the bootstrap);
+1. the target network's Q-values of every batch of the round, up front (the target
+   network is fixed during a round), and the targets
+   ``y = r + discount * (1 - terminated) * max_a Q_target(s', a)``, where ``discount`` is
+   ``gamma ** m`` per row (``m`` the row's number of rewards: 1 for one-step
+   transitions, up to ``n_steps`` for n-step ones; ``truncated`` does not stop the
+   bootstrap). With ``double_q`` the action is chosen by the online network as it is
+   at that gradient step, ``argmax_a Q(s', a)``, and evaluated by the target network
+   (van Hasselt et al., 2016), so each step computes its own targets;
 2. ``steps`` Adam steps on the mean Huber loss between ``Q(s, a)`` and ``y``, one per
    batch, in order, without returning to Python in between (one call per round: the
    DQN benchmark's training-iteration goal).
@@ -25,10 +30,19 @@ UpdateFunction = Callable[..., float]
 BACKENDS = ("tensorflow", "jax", "torch")
 
 
-def dqn_targets(next_q_values, rewards, terminated, gamma: float):
-    """``r + gamma * (1 - terminated) * max_a Q_target(s', a)`` with Keras ops."""
+def dqn_targets(next_q_values, rewards, terminated, discounts, next_online_q_values=None):
+    """``r + discounts * (1 - terminated) * Q_target(s', a')`` with Keras ops.
+
+    ``a'`` is ``argmax_a Q_target(s', a)``, or ``argmax_a`` of ``next_online_q_values``
+    when given (Double DQN). ``discounts`` is a float or one value per row.
+    """
     not_done = 1.0 - ops.cast(terminated, "float32")
-    return ops.cast(rewards, "float32") + gamma * not_done * ops.max(next_q_values, axis=-1)
+    if next_online_q_values is None:
+        bootstrap = ops.max(next_q_values, axis=-1)
+    else:
+        best = ops.expand_dims(ops.argmax(next_online_q_values, axis=-1), -1)
+        bootstrap = ops.squeeze(ops.take_along_axis(next_q_values, best, axis=-1), -1)
+    return ops.cast(rewards, "float32") + ops.cast(discounts, "float32") * not_done * bootstrap
 
 
 def huber_td_loss(q_values, actions, targets, delta: float = 1.0):
@@ -49,11 +63,12 @@ def make_fused_update(
     q_network: keras.Model,
     target_network: keras.Model,
     optimizer: keras.optimizers.Optimizer,
-    gamma: float,
+    double_q: bool = False,
 ) -> UpdateFunction:
-    """Returns ``update(observations, actions, rewards, next_observations, terminated)``.
+    """Returns ``update(observations, actions, rewards, next_observations, terminated, discounts)``.
 
-    Each argument has a leading ``(steps, batch)``; the call runs ``steps`` gradient
+    Each argument has a leading ``(steps, batch)`` (``discounts``: float32, the
+    ``gamma ** m`` of each row); the call runs ``steps`` gradient
     steps on ``q_network`` (its variables and the optimizer's are updated in place) and
     returns the mean loss as a float.
 
@@ -67,7 +82,7 @@ def make_fused_update(
             f"Received: backend={backend!r}"
         )
     module = importlib.import_module(f"keras_tutorial_kit.rl._fused_update_{backend}")
-    return module.make_update(q_network, target_network, optimizer, gamma)
+    return module.make_update(q_network, target_network, optimizer, double_q)
 
 
 def assign_all(variables: list, values: list) -> None:

@@ -1,4 +1,4 @@
-"""Private: DQNAgent's weight initialisation (in NumPy, the same on every backend) and copies."""
+"""Private: DQNAgent's networks, their initialisation (NumPy, the same on every backend), copies."""
 
 from __future__ import annotations
 
@@ -7,7 +7,20 @@ import math
 import keras
 import numpy as np
 
+from keras_tutorial_kit.models.q_network import QNetwork
 from keras_tutorial_kit.rl._fused_update import assign_all
+
+
+def make_networks(agent, weights_seed: int) -> tuple[QNetwork, QNetwork]:
+    """The agent's Q-network (Glorot-uniform from ``weights_seed``) and target network, built."""
+    networks = tuple(
+        QNetwork(agent.num_actions, agent.hidden_units, agent.activation, name=name)
+        for name in ("q_network", "target_network")
+    )
+    for network in networks:
+        network.build((None, *agent.observation_shape))
+    initialize_glorot_uniform(networks[0], np.random.default_rng(weights_seed))
+    return networks
 
 
 def initialize_glorot_uniform(network: keras.Model, rng: np.random.Generator) -> None:
@@ -22,10 +35,20 @@ def initialize_glorot_uniform(network: keras.Model, rng: np.random.Generator) ->
         layer.bias.assign(np.zeros(layer.bias.shape, "float32"))
 
 
-def copy_weights(source: keras.Model, target: keras.Model) -> None:
-    """Copies every weight of ``source`` into ``target``.
+def copy_weights(source: keras.Model, target: keras.Model, tau: float = 1.0) -> None:
+    """Moves every weight of ``target`` to ``tau * source + (1 - tau) * target``.
+
+    ``tau=1`` copies ``source`` exactly (the hard update); smaller values are the
+    Polyak (soft) update.
 
     Raises:
         ValueError: If the two networks do not have the same number of weights.
     """
-    assign_all(target.weights, source.weights)
+    if tau == 1.0:
+        assign_all(target.weights, source.weights)
+        return
+    values = [
+        tau * keras.ops.convert_to_numpy(s) + (1.0 - tau) * keras.ops.convert_to_numpy(t)
+        for s, t in zip(source.weights, target.weights, strict=True)
+    ]
+    assign_all(target.weights, [value.astype("float32") for value in values])

@@ -8,17 +8,26 @@ import numpy as np
 
 
 def train_round(agent: Any) -> float:
-    """``gradient_steps`` minibatch steps from the agent's buffer in one fused call."""
+    """``gradient_steps`` minibatch steps from the agent's buffer in one fused call.
+
+    The learning rate of the round is the agent's schedule at its current step.
+    """
     steps, batch_size = agent.gradient_steps, agent.batch_size
     samples = [agent.replay_buffer.sample(batch_size) for _ in range(steps)]
-    stacked = [np.stack(field) for field in zip(*samples, strict=True)]
-    observations, actions, rewards, next_observations, terminated, _ = stacked
+    fields = samples[0]._fields
+    stacked = {name: np.stack([getattr(s, name) for s in samples]) for name in fields}
+    if "discounts" in stacked:  # n-step samples: gamma ** m per row
+        discounts = stacked["discounts"].astype(np.float32)
+    else:
+        discounts = np.full(stacked["rewards"].shape, agent.gamma, np.float32)
+    agent.optimizer.learning_rate = agent.learning_rate_schedule(agent.num_timesteps)
     loss = agent._update(
-        observations.astype(np.float32, copy=False),
-        actions.astype(np.int32),
-        rewards,
-        next_observations.astype(np.float32, copy=False),
-        terminated.astype(np.float32),
+        stacked["observations"].astype(np.float32, copy=False),
+        stacked["actions"].astype(np.int32),
+        stacked["rewards"],
+        stacked["next_observations"].astype(np.float32, copy=False),
+        stacked["terminated"].astype(np.float32),
+        discounts,
     )
     agent.num_updates += steps
     agent._acting_weights = agent.q_network.numpy_weights()

@@ -12,11 +12,10 @@ import keras
 import numpy as np
 
 from keras_tutorial_kit._deprecation import renamed_arguments
-from keras_tutorial_kit.models.q_network import QNetwork
 from keras_tutorial_kit.rl import _checkpoint, _train_round, _training_loop
-from keras_tutorial_kit.rl._dqn_config import check_config, to_json
+from keras_tutorial_kit.rl._dqn_config import check_config, discrete_actions, to_json
 from keras_tutorial_kit.rl._fused_update import make_fused_update
-from keras_tutorial_kit.rl._network_weights import copy_weights, initialize_glorot_uniform
+from keras_tutorial_kit.rl._network_weights import copy_weights, make_networks
 from keras_tutorial_kit.rl._training_history import TrainingHistory
 from keras_tutorial_kit.rl.evaluate_policy import evaluate_policy
 from keras_tutorial_kit.rl.linear_schedule import LinearSchedule
@@ -26,47 +25,50 @@ from keras_tutorial_kit.rl.replay_buffer import ReplayBuffer
 class DQNAgent:
     """Deep Q-learning (Mnih et al., 2015) for a gymnasium environment with discrete actions.
 
-    The tutorial's CartPole DQN, rebuilt so that it learns reliably and fast:
+    The tutorial's CartPole DQN, rebuilt so that it learns reliably and fast: a
+    :class:`~keras_tutorial_kit.models.QNetwork` and a **target network** (updated every
+    ``target_update_interval`` steps); a :class:`ReplayBuffer`; every ``train_freq``
+    steps a **training round** of ``gradient_steps`` minibatch steps as **one call**
+    (:meth:`train_round`); the **Huber loss** on ``Q(s, a) - y`` with
+    ``y = r + gamma * (1 - terminated) * Q_target(s', a')`` (n-step: ``r`` sums up to
+    ``n_steps`` discounted rewards, ``gamma`` becomes ``gamma ** m``). Only
+    ``terminated`` stops the bootstrap; ``a'`` is the argmax of ``Q_target(s', .)``, or
+    with ``double_q`` of the online network at that gradient step. Epsilon-greedy
+    exploration (a :class:`LinearSchedule`); Adam with gradient-norm clipping and a
+    learning rate decaying linearly over ``learning_rate_decay_steps`` steps.
 
-    - a :class:`~keras_tutorial_kit.models.QNetwork` and a **target network**, copied
-      from it every ``target_update_interval`` environment steps;
-    - a :class:`ReplayBuffer` of ``buffer_capacity`` transitions; training starts
-      after ``learning_starts`` steps; every ``train_freq`` steps a **training round**
-      of ``gradient_steps`` minibatch steps of size ``batch_size`` runs as **one
-      call** (:meth:`train_round`: compiled on TensorFlow and JAX, eager on torch;
-      targets for the whole round come from the target network, fixed during it);
-    - the **Huber loss** on ``Q(s, a) - y`` with
-      ``y = r + gamma * (1 - terminated) * max_a' Q_target(s', a')``: only
-      ``terminated`` stops the bootstrap; a time-limit cut-off (``truncated``, e.g.
-      CartPole's 500-step limit) is not treated as a failure;
-    - epsilon-greedy exploration (a :class:`LinearSchedule` over
-      ``exploration_steps``; random actions before ``learning_starts``), acting in
-      NumPy (no ``Model.predict``); Adam with global gradient-norm clipping.
-
-    The defaults are the rl-baselines3-zoo settings for ``CartPole-v1`` except the
-    hidden layers (128 x 128 instead of 256 x 256). Everything random comes from
-    ``seed``: initial weights (drawn in NumPy, the same on every backend),
-    exploration, replay sampling and the seeds of training episodes. To train until
-    solved, pass a :class:`StopWhenSolved` callback to :meth:`learn`.
+    The defaults solve ``CartPole-v1``; the docs' DQN chapter explains them and how often
+    the agent stays solved. Everything random comes from ``seed``, the same on every
+    backend. To train until solved, pass a :class:`StopWhenSolved` callback to ``learn``.
 
     Args:
         observation_shape: Shape of one observation, e.g. ``(4,)``.
         num_actions: Positive integer, the number of discrete actions.
         hidden_units: Hidden layer sizes of the Q-network.
         activation: Hidden activation of the Q-network.
-        learning_rate: Adam learning rate.
+        learning_rate: Adam learning rate at step 0.
+        learning_rate_final: Learning rate (>= 0) from ``learning_rate_decay_steps``
+            on; equal to ``learning_rate`` for a constant rate.
+        learning_rate_decay_steps: Environment steps of the linear decay (counted
+            from the agent's creation, like ``exploration_steps``).
         buffer_capacity: Replay buffer capacity (formerly ``buffer_size``,
             deprecated, removed in 0.4.0).
         batch_size: Minibatch size of each gradient step.
         learning_starts: Environment steps before the first training round.
         gamma: Discount factor in ``[0, 1]``.
+        n_steps: Positive integer: learn from n-step returns, the discounted sum of
+            up to ``n_steps`` rewards of an episode, bootstrapped ``gamma ** m``
+            later (the buffer's ``n_steps``; 1 is one-step Q-learning).
         train_freq: Environment steps between training rounds.
         gradient_steps: Gradient steps per training round (one compiled call).
-        target_update_interval: Environment steps between target-network copies.
+        target_update_interval: Environment steps between target-network updates.
+        tau: Target update ``target = tau * online + (1 - tau) * target``, in
+            ``(0, 1]``; 1 copies the online network.
         exploration_initial_eps: Epsilon at step 0.
         exploration_final_eps: Epsilon after ``exploration_steps``.
         exploration_steps: Environment steps of the linear epsilon decay.
         max_grad_norm: Global gradient-norm clip of each step.
+        double_q: Double DQN (van Hasselt et al., 2016): the online network picks ``a'``.
         observation_dtype: NumPy dtype the buffer stores observations in.
         seed: ``None`` or an integer >= 0 (Python or NumPy).
 
@@ -97,17 +99,22 @@ class DQNAgent:
         hidden_units: tuple[int, ...] = (128, 128),
         activation: str = "relu",
         learning_rate: float = 2.3e-3,
+        learning_rate_final: float = 1e-4,
+        learning_rate_decay_steps: int = 50_000,
         buffer_capacity: int = 100_000,
         batch_size: int = 64,
         learning_starts: int = 1_000,
         gamma: float = 0.99,
+        n_steps: int = 1,
         train_freq: int = 256,
         gradient_steps: int = 128,
         target_update_interval: int = 10,
+        tau: float = 1.0,
         exploration_initial_eps: float = 1.0,
         exploration_final_eps: float = 0.04,
         exploration_steps: int = 8_000,
         max_grad_norm: float = 10.0,
+        double_q: bool = True,
         observation_dtype: str = "float32",
         seed: int | None = None,
     ) -> None:
@@ -119,24 +126,26 @@ class DQNAgent:
         self.exploration = LinearSchedule(
             self.exploration_initial_eps, self.exploration_final_eps, self.exploration_steps
         )
+        self.learning_rate_schedule = LinearSchedule(
+            self.learning_rate, self.learning_rate_final, self.learning_rate_decay_steps
+        )
         self.replay_buffer = ReplayBuffer(
-            self.buffer_capacity, self.observation_shape, self.observation_dtype, seed=buffer_seed
+            self.buffer_capacity,
+            self.observation_shape,
+            self.observation_dtype,
+            seed=buffer_seed,
+            n_steps=self.n_steps,
+            gamma=self.gamma,
         )
-        self.q_network = QNetwork(self.num_actions, self.hidden_units, activation, name="q_network")
-        self.target_network = QNetwork(
-            self.num_actions, self.hidden_units, activation, name="target_network"
-        )
-        input_shape = (None, *self.observation_shape)
-        self.q_network.build(input_shape)
-        self.target_network.build(input_shape)
-        initialize_glorot_uniform(self.q_network, np.random.default_rng(weights_seed))
-        self._sync_target()
+        self.q_network, self.target_network = make_networks(self, weights_seed)
+        copy_weights(self.q_network, self.target_network)
+        self._target_is_stale = False
         self.optimizer = keras.optimizers.Adam(
             learning_rate=self.learning_rate, global_clipnorm=self.max_grad_norm
         )
         self.optimizer.build(self.q_network.trainable_variables)
         self._update = make_fused_update(
-            self.q_network, self.target_network, self.optimizer, self.gamma
+            self.q_network, self.target_network, self.optimizer, self.double_q
         )
         self.num_timesteps = 0
         self.num_updates = 0
@@ -150,17 +159,11 @@ class DQNAgent:
         ``**kwargs`` are any other ``DQNAgent`` arguments. Raises ``ValueError`` if the
         action space is not discrete.
         """
-        action_space = getattr(env, "action_space", None)
-        num_actions = getattr(action_space, "n", None)
-        if num_actions is None or getattr(action_space, "start", 0) != 0:
-            raise ValueError(
-                "`env` must have a Discrete action space starting at 0. "
-                f"Received: env={env!r} with action_space={action_space!r}"
-            )
-        return cls(tuple(env.observation_space.shape), int(num_actions), **kwargs)
+        num_actions = discrete_actions(env)  # checks env first
+        return cls(tuple(env.observation_space.shape), num_actions, **kwargs)
 
     def _sync_target(self) -> None:
-        copy_weights(self.q_network, self.target_network)
+        copy_weights(self.q_network, self.target_network, self.tau)
         self._target_is_stale = False
 
     def get_config(self) -> dict[str, Any]:
