@@ -80,8 +80,8 @@ def with_legacy_values(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def discrete_actions(env: Any) -> int:
-    """The number of actions of ``env``'s ``Discrete`` action space; ``ValueError`` if none."""
-    action_space = getattr(env, "action_space", None)
+    """The number of actions of ``env``'s (a vector env's copy's) ``Discrete`` action space."""
+    action_space = getattr(env, "single_action_space", None) or getattr(env, "action_space", None)
     num_actions = getattr(action_space, "n", None)
     if num_actions is None or getattr(action_space, "start", 0) != 0:
         raise ValueError(

@@ -154,13 +154,14 @@ class DQNAgent:
 
     @classmethod
     def from_env(cls, env: Any, **kwargs: Any) -> DQNAgent:
-        """An agent for ``env``'s observation shape and ``Discrete`` action space.
+        """An agent for ``env``'s (or a vector env's single copy's) observation shape and
+        ``Discrete`` action space; ``**kwargs`` are other ``DQNAgent`` arguments.
 
-        ``**kwargs`` are any other ``DQNAgent`` arguments. Raises ``ValueError`` if the
-        action space is not discrete.
+        Raises ``ValueError`` if the action space is not discrete.
         """
         num_actions = discrete_actions(env)  # checks env first
-        return cls(tuple(env.observation_space.shape), num_actions, **kwargs)
+        space = getattr(env, "single_observation_space", None) or env.observation_space
+        return cls(tuple(space.shape), num_actions, **kwargs)
 
     def _sync_target(self) -> None:
         copy_weights(self.q_network, self.target_network, self.tau)
@@ -182,10 +183,8 @@ class DQNAgent:
         return self.buffer_capacity
 
     def act(self, observation: Any, epsilon: float = 0.0) -> int:
-        """The action for one observation: greedy, or random with probability ``epsilon``.
-
-        Uses the weights of the last training round and the agent's own generator.
-        """
+        """The action for one observation: greedy, or random with probability ``epsilon``
+        (the weights of the last training round, the agent's own generator)."""
         if np.shape(observation) != self.observation_shape:
             raise ValueError(
                 f"`observation` must have shape {self.observation_shape}. "
@@ -203,9 +202,8 @@ class DQNAgent:
     def train_round(self) -> float:
         """Runs one training round now: ``gradient_steps`` steps in one compiled call.
 
-        ``learn`` calls it every ``train_freq`` steps; call it yourself to train on a
-        buffer you filled. The target network is copied at the next
-        ``target_update_interval`` step of ``learn``.
+        ``learn`` calls it every ``train_freq`` steps; call it yourself to train on a buffer
+        you filled (the target network is updated at ``learn``'s next interval step).
 
         Returns:
             The mean Huber loss of the round.
@@ -227,13 +225,10 @@ class DQNAgent:
     ) -> TrainingHistory:
         """Trains until the agent has taken ``total_timesteps`` environment steps in all.
 
-        ``total_timesteps`` counts from the agent's creation: after loading a
-        checkpoint of step 20 000, ``learn(env, 50_000)`` does the remaining 30 000,
-        exactly the steps of the uninterrupted run (each call starts an episode seeded
-        from the agent's generator; ``learn`` checkpoints at episode ends).
-
-        With a vector environment (``NextStep`` or ``SameStep`` autoreset) the copies
-        act together and steps count every copy's environment steps (not the resets).
+        ``total_timesteps`` counts from the agent's creation: after loading a checkpoint
+        of step 20 000, ``learn(env, 50_000)`` does the remaining 30 000, exactly those of
+        the uninterrupted run. With a vector environment (``NextStep`` or ``SameStep``
+        autoreset) the copies act together; steps count every copy's steps (not resets).
 
         Args:
             env: A gymnasium environment with the agent's observation shape and a
@@ -283,10 +278,9 @@ class DQNAgent:
     def save(self, directory: str | os.PathLike) -> pathlib.Path:
         """Writes a complete checkpoint to ``directory``.
 
-        Networks, optimizer, replay buffer, generators, counters and history go to
-        ``directory/checkpoint-<steps>/``; then ``directory/latest`` is replaced
-        atomically to name it and older checkpoints are removed, so a crash mid-save
-        leaves the previous checkpoint in use.
+        Everything (networks, optimizer, buffer, generators, counters, history) goes to
+        ``directory/checkpoint-<steps>/``; then ``directory/latest`` is replaced atomically
+        and older checkpoints removed: a crash mid-save leaves the previous one in use.
 
         Returns:
             The folder of the new checkpoint.
