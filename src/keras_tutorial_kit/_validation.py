@@ -6,7 +6,7 @@ import math
 import numbers
 import os
 import pathlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 
@@ -68,23 +68,22 @@ def get_initializer(name: str, identifier: Any) -> Any:
     """Returns ``keras.initializers.get(identifier)``, raising ``ValueError`` naming ``name``."""
     import keras
 
-    try:
-        return keras.initializers.get(identifier)
-    except (ValueError, TypeError) as error:
-        raise ValueError(
-            f"`{name}` must be a Keras initializer. Received: {name}={identifier!r}"
-        ) from error
+    return _get_keras_object(keras.initializers.get, "initializer", name, identifier)
 
 
 def get_activation(name: str, identifier: Any) -> Any:
     """Returns ``keras.activations.get(identifier)``, raising ``ValueError`` naming ``name``."""
     import keras
 
+    return _get_keras_object(keras.activations.get, "activation", name, identifier)
+
+
+def _get_keras_object(get: Callable[[Any], Any], kind: str, name: str, identifier: Any) -> Any:
     try:
-        return keras.activations.get(identifier)
+        return get(identifier)
     except (ValueError, TypeError) as error:
         raise ValueError(
-            f"`{name}` must be a Keras activation. Received: {name}={identifier!r}"
+            f"`{name}` must be a Keras {kind}. Received: {name}={identifier!r}"
         ) from error
 
 
@@ -135,21 +134,17 @@ def check_non_negative_int(name: str, value: Any) -> int:
 
 def check_positive_number(name: str, value: Any) -> float:
     """Returns ``float(value)`` if it is a finite real number > 0 (not a ``bool``), else raises."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not (math.isfinite(value) and value > 0)
-    ):
+    if not (_is_finite_real(value) and value > 0):
         raise ValueError(f"`{name}` must be a finite number > 0. Received: {name}={value!r}")
     return float(value)
 
 
 def check_non_negative_number(name: str, value: Any) -> float:
     """Returns ``float(value)`` if it is a finite real number >= 0 (not a ``bool``), else raises."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not (math.isfinite(value) and value >= 0)
-    ):
+    if not (_is_finite_real(value) and value >= 0):
         raise ValueError(f"`{name}` must be a finite number >= 0. Received: {name}={value!r}")
     return float(value)
+
+
+def _is_finite_real(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value)

@@ -7,6 +7,7 @@ from typing import Any
 import keras
 from keras import ops
 
+from keras_tutorial_kit._config import with_arguments
 from keras_tutorial_kit._validation import check_bool, check_positive_int, get_initializer
 
 
@@ -102,13 +103,5 @@ class LinearLayer(keras.layers.Layer):
         return (*tuple(input_shape)[:-1], self.units)
 
     def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        config.update(
-            {
-                "units": self.units,
-                "use_bias": self.use_bias,
-                "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
-                "bias_initializer": keras.initializers.serialize(self.bias_initializer),
-            }
-        )
-        return config
+        names = ("units", "use_bias", "kernel_initializer", "bias_initializer")
+        return with_arguments(super().get_config(), self, names)

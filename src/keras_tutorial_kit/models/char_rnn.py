@@ -9,6 +9,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_tutorial_kit._config import with_arguments
 from keras_tutorial_kit._validation import check_bool, check_positive_int, get_activation
 from keras_tutorial_kit.models._compiled_generation import CompiledLoops
 from keras_tutorial_kit.models._numpy_generation import (
@@ -127,16 +128,8 @@ class CharRNN(keras.Model):
         return (input_shape[0], self.vocab_size)
 
     def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        config.update(
-            {
-                "vocab_size": self.vocab_size,
-                "units": self.units,
-                "output_activation": keras.activations.serialize(self.output_activation),
-                "return_sequences": self.return_sequences,
-            }
-        )
-        return config
+        names = ("vocab_size", "units", "output_activation", "return_sequences")
+        return with_arguments(super().get_config(), self, names)
 
     def export(
         self,

@@ -7,6 +7,7 @@ from typing import Any
 
 import keras
 
+from keras_tutorial_kit._config import with_arguments
 from keras_tutorial_kit._validation import (
     check_positive_int,
     check_positive_int_sequence,
@@ -131,14 +132,5 @@ class CNN(keras.Model):
         return (input_shape[0], self.num_classes)
 
     def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        config.update(
-            {
-                "num_classes": self.num_classes,
-                "filters": list(self.filters),
-                "kernel_size": self.kernel_size,
-                "dense_units": self.dense_units,
-                "output_activation": keras.activations.serialize(self.output_activation),
-            }
-        )
-        return config
+        names = ("num_classes", "filters", "kernel_size", "dense_units", "output_activation")
+        return with_arguments(super().get_config(), self, names)

@@ -6,7 +6,7 @@ from typing import Any
 
 import keras
 
-from keras_tutorial_kit._validation import check_positive_int, get_initializer
+from keras_tutorial_kit._config import with_arguments
 from keras_tutorial_kit.layers import LinearLayer
 
 
@@ -57,16 +57,17 @@ class Linear(keras.Model):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.units = check_positive_int("units", units)
-        self.kernel_initializer = get_initializer("kernel_initializer", kernel_initializer)
-        self.bias_initializer = get_initializer("bias_initializer", bias_initializer)
+        # The layer checks the arguments (its errors name them as this model does).
         self.linear = LinearLayer(
-            self.units,
-            kernel_initializer=self.kernel_initializer,
-            bias_initializer=self.bias_initializer,
+            units,
+            kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer,
             dtype=self.dtype_policy,
             name="linear",
         )
+        self.units = self.linear.units
+        self.kernel_initializer = self.linear.kernel_initializer
+        self.bias_initializer = self.linear.bias_initializer
 
     def build(self, input_shape: tuple[int | None, ...]) -> None:
         self.linear.build(input_shape)
@@ -78,12 +79,5 @@ class Linear(keras.Model):
         return self.linear.compute_output_shape(input_shape)
 
     def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        config.update(
-            {
-                "units": self.units,
-                "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
-                "bias_initializer": keras.initializers.serialize(self.bias_initializer),
-            }
-        )
-        return config
+        names = ("units", "kernel_initializer", "bias_initializer")
+        return with_arguments(super().get_config(), self, names)

@@ -7,6 +7,7 @@ from typing import Any
 
 import keras
 
+from keras_tutorial_kit._config import with_arguments
 from keras_tutorial_kit._validation import (
     check_positive_int,
     check_positive_int_sequence,
@@ -46,12 +47,15 @@ class MLP(keras.Model):
 
     Example:
 
+    >>> import keras
     >>> import numpy as np
     >>> import keras_tutorial_kit as ktk
     >>> model = ktk.models.MLP(num_classes=10, hidden_units=(100,))
     >>> probabilities = model(np.zeros((4, 28, 28, 1), dtype="float32"))
     >>> tuple(probabilities.shape)
     (4, 10)
+    >>> keras.ops.convert_to_numpy(keras.ops.sum(probabilities, axis=-1)).round(4).tolist()
+    [1.0, 1.0, 1.0, 1.0]
     """
 
     def __init__(
@@ -101,13 +105,5 @@ class MLP(keras.Model):
         return (input_shape[0], self.num_classes)
 
     def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        config.update(
-            {
-                "num_classes": self.num_classes,
-                "hidden_units": list(self.hidden_units),
-                "activation": keras.activations.serialize(self.activation),
-                "output_activation": keras.activations.serialize(self.output_activation),
-            }
-        )
-        return config
+        names = ("num_classes", "hidden_units", "activation", "output_activation")
+        return with_arguments(super().get_config(), self, names)

@@ -9,6 +9,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from keras_tutorial_kit._config import with_arguments
 from keras_tutorial_kit._deprecation import renamed_arguments
 from keras_tutorial_kit._validation import check_positive_int, check_seed, get_initializer
 from keras_tutorial_kit.models.mlp import MLP
@@ -230,11 +231,5 @@ class QNetwork(MLP):
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         del config["num_classes"], config["output_activation"]
-        config.update(
-            {
-                "num_actions": self.num_actions,
-                "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
-                "bias_initializer": keras.initializers.serialize(self.bias_initializer),
-            }
-        )
-        return config
+        names = ("num_actions", "kernel_initializer", "bias_initializer")
+        return with_arguments(config, self, names)
