@@ -15,10 +15,11 @@
 2. Generation: 200 new characters for 256 prompts of 40 characters with the trained
    every-step model, ``generate(..., compiled=False)`` (NumPy) against
    ``compiled=True`` (one ``keras.ops`` loop), alternating, median of 3. Goal: compiled
-   characters per second >= 1x NumPy. Both loops do the same matrix products, so the
-   ratio mostly compares NumPy's BLAS threads with the backend's: on the shared 2-core
-   machine (load average ~14) the compiled loop was 15.7x faster on TensorFlow with the
-   default threads, and 0.95x with ``OMP_NUM_THREADS=1`` (both at ~27k chars/s).
+   characters per second >= 1x NumPy, here with each library's default threads. Both
+   loops do the same matrix products, so this ratio mostly compares NumPy's BLAS
+   threads with the backend's (15.7x once on TensorFlow under load, 0.95x with
+   ``OMP_NUM_THREADS=1`` before the loop ran under XLA); ``bench_generation.py``
+   measures it with the same thread count for both, in fresh processes.
 
 Run ``python benchmarks/bench_text_goals.py [--quick] [--output-dir DIR]``. Without
 ``--output-dir`` the results go to ``benchmarks/results/text_goals.json``: explore with

@@ -29,6 +29,7 @@ With ``N = 100_000`` the tests detect a 5% relative error on an id of probabilit
 from __future__ import annotations
 
 import re
+from unittest import mock
 
 import keras
 import numpy as np
@@ -38,7 +39,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import keras_tutorial_kit as ktk
-from keras_tutorial_kit.samplers import _sampling
+from keras_tutorial_kit.samplers import _nucleus, _sampling
 
 N = 100_000
 ALPHA = 1e-10
@@ -133,10 +134,14 @@ def sampling_problems(draw):
 
 
 def _draw(logits_row, path, **kwargs):
+    """Counts of N draws from ``logits_row``: ``path`` is numpy, tensor or rejection
+    (the tensor path's top-p by rejection at every row length)."""
     logits = np.tile(logits_row, (N, 1))
-    if path == "tensor":
+    if path != "numpy":
         logits = keras.ops.convert_to_tensor(logits)
-    ids = keras.ops.convert_to_numpy(ktk.samplers.sample_logits(logits, **kwargs))
+    sort_at_most = 0 if path == "rejection" else _sampling._SORT_AT_MOST
+    with mock.patch.object(_sampling, "_SORT_AT_MOST", sort_at_most):
+        ids = keras.ops.convert_to_numpy(ktk.samplers.sample_logits(logits, **kwargs))
     assert ids.shape == (N,) and ids.dtype == np.int32
     return np.bincount(ids, minlength=logits_row.size)
 
@@ -144,7 +149,7 @@ def _draw(logits_row, path, **kwargs):
 MIN_P_ROW = np.array([2.0, 1.5, 1.0, -np.inf, 0.2, -1.0, 0.9], dtype=np.float32)
 
 
-@pytest.mark.parametrize("path", ["numpy", "tensor"])
+@pytest.mark.parametrize("path", ["numpy", "tensor", "rejection"])
 @given(problem=sampling_problems())
 # min_p alone, and min_p with top-k and top-p, on a row where each filter drops ids.
 @example(problem=(MIN_P_ROW, 1.0, None, None, 0.3, 7))
@@ -155,6 +160,38 @@ def test_draws_follow_the_restricted_softmax(path, problem):
     kwargs = dict(temperature=temperature, top_k=top_k, top_p=top_p, min_p=min_p, seed=seed)
     counts = _draw(logits, path, **kwargs)
     assert_draws_follow(counts, reference_probabilities(logits, temperature, top_k, top_p, min_p))
+
+
+@pytest.mark.parametrize("path", ["numpy", "tensor"])
+@pytest.mark.parametrize("top_k", [None, 4])
+@pytest.mark.parametrize("sort_at_most", [1024, 0])
+def test_top_p_keeps_every_id_tied_at_its_boundary(monkeypatch, path, top_k, sort_at_most):
+    # Weights e^2, e, e, e, 1: the first tied id brings the mass past top_p=0.5, and
+    # its two twins are kept too (on the tensor path with and without top_k, sorted
+    # and by rejection).
+    monkeypatch.setattr(_sampling, "_SORT_AT_MOST", sort_at_most)
+    logits = np.array([2.0, 1.0, 1.0, 1.0, 0.0], dtype=np.float32)
+    counts = _draw(logits, path, top_p=0.5, top_k=top_k, seed=5)
+    p = np.where(np.arange(5) < 4, np.exp(logits.astype(np.float64)), 0.0)
+    assert_draws_follow(counts, p / p.sum())
+
+
+@pytest.mark.parametrize(
+    ("block", "unrolled_rounds", "min_p"), [(4, 0, None), (4, 3, 0.6), (256, 1, None)]
+)
+def test_tensor_nucleus_rounds_and_blocks_follow_the_nucleus(
+    monkeypatch, block, unrolled_rounds, min_p
+):
+    # The tensor path's rejection rounds (unrolled, then in the loop), blocks with a
+    # padded last one, and min_p after the nucleus, at a small top_p that rejects
+    # often: exact binomial tests against the nucleus distribution.
+    monkeypatch.setattr(_sampling, "_SORT_AT_MOST", 0)  # rejection at every length
+    monkeypatch.setattr(_nucleus, "_BLOCK", block)
+    monkeypatch.setattr(_nucleus, "_UNROLLED_ROUNDS", unrolled_rounds)
+    logits = np.linspace(2.0, -1.0, 10).astype(np.float32)[::-1].copy()
+    logits[3] = -np.inf
+    counts = _draw(logits, "tensor", top_p=0.6, min_p=min_p, seed=13)
+    assert_draws_follow(counts, reference_probabilities(logits, 1.0, top_p=0.6, min_p=min_p))
 
 
 def test_min_p_examples_restrict_the_support():

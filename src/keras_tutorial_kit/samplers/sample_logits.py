@@ -4,14 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from keras_tutorial_kit.samplers._sampling import (
-    check_filters,
-    is_numpy_input,
-    numpy_generator,
-    sample_numpy,
-    sample_tensor,
-    tensor_seed,
-)
+from keras_tutorial_kit.samplers._sampling import check_filters, sample
 
 
 def sample_logits(
@@ -39,14 +32,16 @@ def sample_logits(
       largest probability can be drawn;
     - otherwise id ``i`` of a row is drawn with probability
       ``exp(z_i / T) / sum_j exp(z_j / T)`` over the ids left. ``-inf`` logits have
-      probability 0 and are never drawn. With ties at the top-k or top-p boundary,
-      the NumPy path keeps every tied id, the tensor path as many as needed.
+      probability 0 and are never drawn. Ids tied at the top-p boundary are all
+      kept; with ties at the top-k boundary the NumPy path keeps every tied id, the
+      tensor path ``top_k`` of them.
 
     NumPy input (arrays or lists) takes a NumPy path that needs no backend call and
     returns a NumPy ``int32`` array: the fast path for generation loops on a CPU.
     Backend tensors, including symbolic ones inside ``tf.function``, ``jax.jit`` or a
-    Keras ``call``, take a ``keras.ops`` path (``keras.random.categorical``) and
-    return an ``int32`` tensor. The two paths draw from the same distribution but
+    Keras ``call``, take a ``keras.ops`` path (an inverse-CDF draw from
+    ``keras.random.uniform``; top-p without sorting the row) and return an ``int32``
+    tensor. The two paths draw from the same distribution but
     not the same numbers for the same seed.
 
     Args:
@@ -91,7 +86,4 @@ def sample_logits(
     >>> ids.shape, ids.dtype.name
     ((2,), 'int32')
     """
-    temperature, top_k, top_p, min_p = check_filters(temperature, top_k, top_p, min_p)
-    if is_numpy_input(logits):
-        return sample_numpy(logits, temperature, top_k, top_p, min_p, numpy_generator(seed))
-    return sample_tensor(logits, temperature, top_k, top_p, min_p, tensor_seed(seed))
+    return sample(logits, check_filters(temperature, top_k, top_p, min_p), seed)

@@ -8,14 +8,7 @@ import keras
 import numpy as np
 
 from keras_tutorial_kit._validation import check_seed
-from keras_tutorial_kit.samplers._sampling import (
-    check_filters,
-    is_numpy_input,
-    numpy_generator,
-    sample_numpy,
-    sample_tensor,
-    tensor_seed,
-)
+from keras_tutorial_kit.samplers._sampling import check_filters, sample
 
 
 @keras.saving.register_keras_serializable(package="keras_tutorial_kit")
@@ -109,12 +102,7 @@ class TemperatureSampler:
 
     def __call__(self, logits: Any, seed: Any = None) -> Any:
         filters = (self.temperature, self.top_k, self.top_p, self.min_p)
-        if is_numpy_input(logits):
-            rng = self._rng if seed is None else numpy_generator(seed)
-            return sample_numpy(logits, *filters, rng)
-        return sample_tensor(
-            logits, *filters, self.seed_generator if seed is None else tensor_seed(seed)
-        )
+        return sample(logits, filters, seed, rng=self._rng, seed_generator=self.seed_generator)
 
     def __repr__(self) -> str:
         return (
