@@ -33,3 +33,17 @@ def train_round(agent: Any) -> float:
     agent._acting_weights = agent.q_network.numpy_weights()
     agent._target_is_stale = True
     return loss
+
+
+def train_and_sync(agent: Any, first: int, last: int, loss: float) -> float:
+    """The target syncs and training rounds due at environment steps ``first + 1 .. last``
+    (``learn`` calls it after each step, or each vector step); returns the last loss."""
+    history = agent.history
+    for step in range(first + 1, last + 1):
+        if agent._target_is_stale and step % agent.target_update_interval == 0:
+            agent._sync_target()
+        if step > agent.learning_starts and step % agent.train_freq == 0:
+            loss = train_round(agent)
+            history.losses.append(loss)
+            history.loss_steps.append(step)
+    return loss

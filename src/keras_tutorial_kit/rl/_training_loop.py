@@ -12,7 +12,7 @@ import numpy as np
 
 from keras_tutorial_kit._validation import check_bool, check_non_negative_int, check_positive_int
 from keras_tutorial_kit.rl import _vector_training_loop
-from keras_tutorial_kit.rl._train_round import train_round
+from keras_tutorial_kit.rl._train_round import train_and_sync
 
 
 def reset(agent: Any, env: Any) -> Any:
@@ -100,12 +100,7 @@ def _learn_one(
         episode_length += 1
         step += 1
         agent.num_timesteps = step
-        if agent._target_is_stale and step % agent.target_update_interval == 0:
-            agent._sync_target()
-        if step > agent.learning_starts and step % agent.train_freq == 0:
-            loss = train_round(agent)
-            history.losses.append(loss)
-            history.loss_steps.append(step)
+        loss = train_and_sync(agent, step - 1, step, loss)
         if not (terminated or truncated):
             observation = next_observation
             continue

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from keras_tutorial_kit.rl._train_round import train_round
+from keras_tutorial_kit.rl._train_round import train_and_sync
 
 _MODES = ("NextStep", "SameStep")
 
@@ -114,20 +114,6 @@ def final_observations(
     for row in rows:
         result[row] = finals[row]
     return result
-
-
-def train_and_sync(agent: Any, first: int, last: int, loss: float) -> float:
-    """The target syncs and training rounds of environment steps ``first + 1 .. last``,
-    as the single-environment loop runs them after each step; returns the last loss."""
-    history = agent.history
-    for step in range(first + 1, last + 1):
-        if agent._target_is_stale and step % agent.target_update_interval == 0:
-            agent._sync_target()
-        if step > agent.learning_starts and step % agent.train_freq == 0:
-            loss = train_round(agent)
-            history.losses.append(loss)
-            history.loss_steps.append(step)
-    return loss
 
 
 def learn(

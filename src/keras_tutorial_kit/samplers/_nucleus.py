@@ -47,6 +47,9 @@ def draw_weights(w: Any, seed: Any) -> Any:
     ``w`` (log-weights, row maxima 0, ``-inf`` never drawn) needs a static
     vocabulary size. Returns ``int32`` ids of shape ``(batch,)``.
     """
+    if w.shape[-1] <= _BLOCK:  # one block: one level (a quarter of the eager ops)
+        u = keras.random.uniform((ops.shape(w)[0],), seed=seed)
+        return ops.cast(_first_above(ops.cumsum(ops.exp(w), axis=-1), u), "int32")
     p = _blocked(ops.exp(w))
     u = keras.random.uniform((ops.shape(p)[0], 2), seed=seed)
     return _draw(p, ops.sum(p, axis=-1), ops.zeros_like(u[:, 0]), u)[0]
