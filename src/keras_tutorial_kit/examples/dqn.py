@@ -55,9 +55,8 @@ def run(options: types.SimpleNamespace) -> ChapterResult:
     cut-offs not treated as failures). Solved means a mean return of at least
     475 over 100 greedy evaluation episodes; the agent is checked after every
     ``eval_interval`` training steps (10 episodes first, the deciding 100 only
-    if those average 475) and training stops once it is solved. With the
-    defaults (seed 0, at most 100 000 steps) it was solved at step 30 147 on
-    TensorFlow and at step 67 930 on JAX, in 10 to 20 seconds of training.
+    if those average 475) and training stops once it is solved (the README and
+    the tutorial page give the step at which the defaults solve it).
 
     With ``num_envs`` > 1 the agent trains on a gymnasium vector environment of
     that many copies, acting for all of them with one forward pass; steps count
