@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from keras_tutorial_kit.rl._frame_storage import FrameStorage
@@ -126,6 +126,9 @@ def test_rows_store_as_single_transitions_do(seed, lengths, capacity, cuts):
     capacity=st.integers(1, 9),
     split=st.floats(0, 1),
 )
+# Found by CI's randomized pass (seed 1317931615): a save right after an episode ended
+# leaves no episode open, so a new episode may start there.
+@example(seed=0, lengths=[1, 3], capacity=1, split=0.25)
 def test_file_arrays_restore_contents_and_the_open_episode(seed, lengths, capacity, split):
     transitions = stacked_episodes(seed, lengths, last_ends=False)
     cut = int(split * len(transitions))
@@ -140,7 +143,8 @@ def test_file_arrays_restore_contents_and_the_open_episode(seed, lengths, capaci
         assert_same_contents(restored, reference)
     # Only the frames in use travel: at most k + 1 per stored transition.
     assert len(arrays["frames"]) <= (3 + 1) * max(size, 1)
-    if 0 < cut < len(transitions):  # the open episode must go on after a reload
+    open_episode = 0 < cut < len(transitions) and not transitions[cut - 1][2]
+    if open_episode:  # an episode open at the save must go on after a reload
         broken = stacked_episodes(seed + 1, [1])[0]
         with pytest.raises(ValueError, match="`observation`"):
             restored.put(position, *broken)
