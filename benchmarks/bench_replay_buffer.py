@@ -3,7 +3,7 @@
 One process, CartPole-sized transitions (observation shape ``(4,)``), a full buffer of
 100 000 transitions; the candidates are timed in interleaved repeats
 (``_common.interleaved``: wall-time medians, in the result file); the figures printed
-and judged are the least CPU time per call (``time.process_time``) of a second pass, in
+and judged are the least CPU time per call (``time.process_time``) of a second interleaved pass, in
 microseconds, which a machine shared with other processes changes least:
 
 - ``add``: one transition (goal: at most 1.2 us);
@@ -82,22 +82,11 @@ def _ktk_buffer(cls, capacity: int, **kwargs):
     return buffer
 
 
-def _cpu_us(fn, repeats: int, number: int) -> float:
-    """The least CPU time per call over ``repeats`` runs of ``number`` calls, in us: on a
-    machine other processes share, it leaves out the time spent waiting for a core."""
-    samples = []
-    for _ in range(repeats):
-        start = time.process_time()
-        for _ in range(number):
-            fn()
-        samples.append((time.process_time() - start) / number)
-    return min(samples) * 1e6
-
-
 def _row(name: str, candidates: dict, repeats: int, number: int, goal: float | None) -> dict:
     timings = interleaved(candidates, repeats, number)
-    cpu = {key: _cpu_us(fn, max(repeats // 3, 3), number) for key, fn in candidates.items()}
-    ours, theirs = cpu["ktk"], cpu.get("sb3")
+    cpu = interleaved(candidates, max(repeats // 3, 3), number, clock=time.process_time)
+    ours = cpu["ktk"]["min_s"] * 1e6
+    theirs = cpu["sb3"]["min_s"] * 1e6 if "sb3" in cpu else None
     row = {
         "name": name,
         "ktk": timings["ktk"],
