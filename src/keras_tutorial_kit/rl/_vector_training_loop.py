@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from keras_tutorial_kit.rl._dqn_config import discrete_actions
 from keras_tutorial_kit.rl._train_round import train_and_sync
 
 _MODES = ("NextStep", "SameStep")
@@ -57,13 +58,11 @@ def check_vector_env(agent: Any, env: Any) -> tuple[int, bool]:
             f"Received: env={env!r} with single_observation_space="
             f"{env.single_observation_space!r}"
         )
-    action_space = getattr(env, "single_action_space", None)
-    if getattr(action_space, "n", None) != agent.num_actions or (
-        getattr(action_space, "start", 0) != 0
-    ):
+    if discrete_actions(env) != agent.num_actions:  # a non-Discrete space raises there
         raise ValueError(
             f"`env` must have a Discrete({agent.num_actions}) action space starting at 0, "
-            f"as the agent. Received: env={env!r} with single_action_space={action_space!r}"
+            f"as the agent. Received: env={env!r} with single_action_space="
+            f"{env.single_action_space!r}"
         )
     if num_envs > 1 and not getattr(agent.replay_buffer, "store_next_observations", True):
         raise ValueError(
