@@ -1,4 +1,4 @@
-"""Private helpers of the replay buffers: argument checks, distinct draws, RNG state, ``.npz`` files."""
+"""Private replay-buffer helpers: argument checks, distinct draws, RNG state, atomic ``.npz``."""
 
 from __future__ import annotations
 

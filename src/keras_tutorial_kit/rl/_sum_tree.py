@@ -47,14 +47,13 @@ class SumTree:
         # leaves is recomputed whole.
         for level in range(1, len(self._sums)):
             nodes = nodes >> _SHIFT
-            below = self._sums[level - 1]
-            sums, mins = self._sums[level].reshape(-1), self._mins[level].reshape(-1)
-            if len(below) <= len(nodes):
-                sums[: len(below)] = below @ self._ones
-                mins[: len(below)] = self._row_minimums(level - 1, None)
-            else:
-                sums[nodes] = below.take(nodes, axis=0) @ self._ones
-                mins[nodes] = self._row_minimums(level - 1, nodes)
+            whole = len(self._sums[level - 1]) <= len(nodes)
+            entries = slice(0, len(self._sums[level - 1])) if whole else nodes
+            rows = self._sums[level - 1] if whole else self._sums[level - 1].take(nodes, axis=0)
+            self._sums[level].reshape(-1)[entries] = rows @ self._ones
+            if level > 1:  # else the minimums come from the leaves just gathered
+                rows = self._mins[level - 1] if whole else self._mins[level - 1].take(nodes, axis=0)
+            self._mins[level].reshape(-1)[entries] = _smallest_positive(rows, level == 1)
         self._refresh_top()
 
     def _refresh_top(self) -> None:
@@ -63,15 +62,8 @@ class SumTree:
         top = self._sums[-2 if len(self._sums) > 1 else -1].reshape(-1)
         np.cumsum(top[:-1], out=self._top_prefix[1:])
         self.total = float(self._top_prefix[-1] + top[-1])  # every u < total finds an entry
-        self.minimum = float(self._row_minimums(len(self._sums) - 1, None)[0])
-
-    def _row_minimums(self, level: int, rows: np.ndarray | None) -> np.ndarray:
-        """The smallest positive leaf under each of ``rows`` (``None``: all) of ``level``."""
-        block = self._sums[0] if level == 0 else self._mins[level]
-        block = np.ascontiguousarray((block if rows is None else block.take(rows, axis=0)).T)
-        if level == 0:
-            block = np.where(block > 0, block, np.inf)
-        return block.min(axis=0)  # over the rows of the transposed copy: fast in NumPy
+        rows = self._sums[0] if len(self._sums) == 1 else self._mins[-1]
+        self.minimum = float(_smallest_positive(rows, len(self._sums) == 1)[0])
 
     def clear(self) -> None:
         """Sets every leaf back to zero."""
@@ -98,3 +90,9 @@ class SumTree:
             nodes += child
         # Rounding can step past the last positive leaf: fall back to the last stored one.
         return np.minimum(nodes, limit - 1)
+
+
+def _smallest_positive(rows: np.ndarray, leaves: bool) -> np.ndarray:
+    """The smallest entry of each row (of leaves: the smallest positive one, else ``inf``)."""
+    block = np.ascontiguousarray(rows.T)  # a minimum over rows of it is fast in NumPy
+    return (np.where(block > 0, block, np.inf) if leaves else block).min(axis=0)
