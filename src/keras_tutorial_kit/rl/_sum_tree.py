@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 #: Children per node. 16-ary rather than binary for the prioritized buffer's speed goal
-#: (``benchmarks/bench_replay_buffer.py``, 1 000 000 leaves): a search takes 5 steps of
-#: a few NumPy calls instead of 20, and reads one 128-byte row per step.
+#: (``benchmarks/bench_replay_buffer.py``, 1 000 000 leaves): a search takes 4 steps of
+#: a few NumPy calls (the top two levels in one) instead of 20, and reads one 128-byte
+#: row per step.
 BRANCHING = 16
 _SHIFT = BRANCHING.bit_length() - 1
 
