@@ -18,11 +18,16 @@ stable-baselines3 (``pip install stable-baselines3``, the ``bench`` extra) is op
 without it the kit's figures are still measured and its columns say ``skipped``.
 stable-baselines3's ``add`` takes arrays of ``(n_envs, ...)`` and an ``infos`` list, and
 its ``sample`` returns torch tensors: each is timed as its users call it.
+
+``python benchmarks/bench_replay_buffer.py [--quick] [--output PATH]``: results go to PATH
+(default: ``_common.RESULTS_DIR``), with the 1-minute load average before and after.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import pathlib
 import sys
 import time
@@ -30,7 +35,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from _common import interleaved, save_results
+from _common import environment, interleaved, save_results
 
 CAPACITY = 100_000
 PRIORITIZED_CAPACITY = 1_000_000
@@ -141,10 +146,11 @@ def _prioritized_row(ktk, repeats: int, number: int) -> dict:
     )
 
 
-def run(quick: bool = False) -> dict:
+def run(quick: bool = False, output: str | None = None) -> dict:
     import keras_tutorial_kit as ktk
 
     repeats, number = (5, 300) if quick else (21, 2000)
+    load_before = os.getloadavg()[0]
     rows = _uniform_rows(ktk, repeats, number)
     rows.append(_n_step_row(ktk, repeats, number))
     rows.append(_prioritized_row(ktk, repeats, number))
@@ -153,9 +159,14 @@ def run(quick: bool = False) -> dict:
         "capacity": CAPACITY,
         "prioritized_capacity": PRIORITIZED_CAPACITY,
         "sb3": _sb3_version(),
+        "load_average_1min": {"before": load_before, "after": os.getloadavg()[0]},
         "results": rows,
     }
-    save_results("replay_buffer", payload)
+    if output is None:
+        save_results("replay_buffer", payload)
+    else:
+        document = {"benchmark": "replay_buffer", "environment": environment(), **payload}
+        pathlib.Path(output).write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
     print(f"{'CPU time / call':<18} {'ktk':>10} {'sb3':>10} {'ktk/sb3':>8} {'goal':>9}")
     for row in rows:
         sb3 = "skipped" if row["sb3_us"] is None else f"{row['sb3_us']:.2f}us"
@@ -163,6 +174,8 @@ def run(quick: bool = False) -> dict:
         goal = "" if "goal_max" not in row else f"<={row['goal_max']:g}us"
         verdict = "" if row.get("meets_goal", True) else "  (above goal)"
         print(f"{row['name']:<18} {row['value']:>8.2f}us {sb3:>10} {ratio:>8} {goal:>9}{verdict}")
+    load = payload["load_average_1min"]
+    print(f"1-minute load average: {load['before']:.2f} before, {load['after']:.2f} after")
     return payload
 
 
@@ -177,4 +190,6 @@ def _sb3_version() -> str:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
-    run(parser.parse_args().quick)
+    parser.add_argument("--output", help="JSON file to write (default: _common.RESULTS_DIR)")
+    arguments = parser.parse_args()
+    run(quick=arguments.quick, output=arguments.output)

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from keras_tutorial_kit.rl._replay_samples import NStepReplaySample
+from keras_tutorial_kit.rl._replay_samples import NStepReplaySample, gather_transitions
 from keras_tutorial_kit.rl._transition_checks import check_env_index
 
 
@@ -94,7 +94,7 @@ class NStepWindows:
     def sample(self, indices: np.ndarray) -> NStepReplaySample:
         """The n-step transitions starting at slots ``indices``."""
         last, returns, discounts = self.windows(indices)
-        fields = self._buffer._gather(indices, last)._replace(rewards=returns)
+        fields = gather_transitions(self._buffer, indices, last)._replace(rewards=returns)
         return NStepReplaySample(*fields, discounts)
 
     def windows(self, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -1,11 +1,15 @@
 """The batches the replay buffers' ``sample`` returns: named tuples of arrays, batch first.
 
 The field lists are written once: every batch starts with the six transition fields.
+``gather_transitions`` copies a buffer's rows into a batch.
 """
 
 from __future__ import annotations
 
 import collections
+from typing import Any
+
+import numpy as np
 
 TRANSITION_FIELDS = (
     "observations",
@@ -50,3 +54,19 @@ NStepPrioritizedReplaySample.__doc__ = """A batch drawn by
 :class:`PrioritizedReplaySample`, n-step as in :class:`NStepReplaySample`, plus
 ``discounts``.
 """
+
+
+def gather_transitions(buffer: Any, indices: np.ndarray, last: np.ndarray | None = None) -> Any:
+    """A :class:`ReplaySample` of fresh arrays: rows ``indices`` of a ``ReplayBuffer``.
+
+    ``last``: the slots whose next observations and flags to take (n-step windows).
+    """
+    last = indices if last is None else last
+    return ReplaySample(
+        buffer._observations.take(indices, axis=0),
+        buffer._actions.take(indices, axis=0),
+        buffer._rewards.take(indices),
+        buffer._next.gather(last, buffer._observations, buffer._position),
+        buffer._terminated.take(last),
+        buffer._truncated.take(last),
+    )

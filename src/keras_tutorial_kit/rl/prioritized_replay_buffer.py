@@ -144,11 +144,10 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         """
         batch_size = check_batch_size(batch_size, self._size)
         beta = check_probability("beta", beta)
-        total = self._tree.total
-        indices = self._tree.find(self._rng.random(batch_size) * total, self._size)
-        probabilities = self._tree.values(indices) / total
-        smallest = self._tree.minimum / total
-        weights = (probabilities / smallest) ** (-beta)
+        indices = self._tree.find(self._rng.random(batch_size) * self._tree.total, self._size)
+        # (N P(i))**-beta / max_k (N P(k))**-beta = (p_i / smallest p)**-beta: N and the
+        # sum of priorities cancel.
+        weights = (self._tree.values(indices) / self._tree.minimum) ** (-beta)
         transitions = self._sample_at(indices)
         weights = weights.astype(np.float32)
         if self.n_steps == 1:
@@ -169,7 +168,7 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         """
         indices = np.asarray(indices)
         priorities = np.asarray(priorities, dtype=np.float64)
-        if indices.ndim != 1 or not np.issubdtype(indices.dtype, np.integer):
+        if indices.ndim != 1 or indices.dtype.kind not in "iu":
             raise ValueError(
                 f"`indices` must be a 1-D integer array. Received: indices with shape "
                 f"{indices.shape} and dtype {indices.dtype}"

@@ -17,12 +17,16 @@ from keras_tutorial_kit.rl._frame_storage import (
     put_observation_rows,
 )
 from keras_tutorial_kit.rl._n_step import NStepWindows
-from keras_tutorial_kit.rl._replay_samples import NStepReplaySample, ReplaySample
+from keras_tutorial_kit.rl._replay_samples import (
+    NStepReplaySample,
+    ReplaySample,
+    gather_transitions,
+)
 from keras_tutorial_kit.rl._storage import (
+    DistinctIndices,
     check_dtype,
     check_probability,
     check_shape,
-    sample_distinct,
     write_ring,
 )
 from keras_tutorial_kit.rl._transition_checks import (
@@ -119,10 +123,10 @@ class ReplayBuffer(BufferFileHooks):
         self._observations, self._next = allocate_observations(self)
         self._actions = np.zeros((capacity, *self.action_shape), self.action_dtype)
         self._rewards = np.zeros((capacity,), np.float32)
-        self._terminated = np.zeros((capacity,), np.bool_)
-        self._truncated = np.zeros((capacity,), np.bool_)
+        self._terminated, self._truncated = np.zeros((2, capacity), np.bool_)
         self._position, self._size = 0, 0
         self._windows = NStepWindows(self)
+        self._distinct = DistinctIndices(capacity)
 
     def __len__(self) -> int:
         return self._size
@@ -177,9 +181,17 @@ class ReplayBuffer(BufferFileHooks):
                 ``observation`` does not continue the last episode or ``env_index`` > 0.
             TypeError: If ``reward`` is not a number or a flag is not a bool.
         """
-        observation, action, reward, next_observation, terminated, truncated = check_transition(
-            self, observation, action, reward, next_observation, terminated, truncated
-        )
+        # Arguments of the stored types skip the checks (bench_replay_buffer's `add` goal).
+        if not (
+            type(observation) is type(next_observation) is np.ndarray
+            and observation.dtype is next_observation.dtype is self.observation_dtype
+            and observation.shape == next_observation.shape == self.observation_shape
+            and (type(action) is int and not self.action_shape)
+            and (type(reward) is float and type(terminated) is type(truncated) is bool)
+        ):
+            observation, action, reward, next_observation, terminated, truncated = check_transition(
+                self, observation, action, reward, next_observation, terminated, truncated
+            )
         position = self._position
         if env_index.__class__ is not int or env_index or self._windows.streams is not None:
             self._windows.record_one(position, env_index, terminated or truncated)
@@ -260,26 +272,14 @@ class ReplayBuffer(BufferFileHooks):
             ValueError: If ``batch_size`` is not a positive integer or exceeds ``len(self)``.
         """
         batch_size = check_batch_size(batch_size, self._size)
-        return self._sample_at(sample_distinct(self._rng, self._size, batch_size))
+        return self._sample_at(self._distinct.draw(self._rng, self._size, batch_size))
 
-    def _sample_at(self, indices: np.ndarray) -> ReplaySample | NStepReplaySample:
-        return self._gather(indices) if self.n_steps == 1 else self._windows.sample(indices)
-
-    def _gather(self, indices: np.ndarray, last: np.ndarray | None = None) -> ReplaySample:
-        # ``last``: the slots whose next observations and flags to take (n-step windows).
-        last = indices if last is None else last
-        return ReplaySample(
-            self._observations.take(indices, axis=0),
-            self._actions.take(indices, axis=0),
-            self._rewards.take(indices),
-            self._next.gather(last, self._observations, self._position),
-            self._terminated.take(last),
-            self._truncated.take(last),
-        )
+    def _sample_at(self, slots: np.ndarray) -> ReplaySample | NStepReplaySample:
+        return gather_transitions(self, slots) if self.n_steps == 1 else self._windows.sample(slots)
 
     def transitions(self) -> ReplaySample:
         """Every stored transition, oldest first, as a :class:`ReplaySample` of copies."""
-        return self._gather(self._slots_oldest_first())
+        return gather_transitions(self, self._slots_oldest_first())
 
     def _slots_oldest_first(self) -> np.ndarray:
         start = self._position if self._size == self.capacity else 0
