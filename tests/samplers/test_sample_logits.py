@@ -177,21 +177,49 @@ def test_top_p_keeps_every_id_tied_at_its_boundary(monkeypatch, path, top_k, sor
 
 
 @pytest.mark.parametrize(
-    ("block", "unrolled_rounds", "min_p"), [(4, 0, None), (4, 3, 0.6), (256, 1, None)]
+    ("block", "vocab", "later_rows", "min_p"),
+    [(4, 10, 300, None), (4, 11, 3, 0.6), (256, 10, 8, None)],
 )
 def test_tensor_nucleus_rounds_and_blocks_follow_the_nucleus(
-    monkeypatch, block, unrolled_rounds, min_p
+    monkeypatch, block, vocab, later_rows, min_p
 ):
-    # The tensor path's rejection rounds (unrolled, then in the loop), blocks with a
-    # padded last one, and min_p after the nucleus, at a small top_p that rejects
+    # The tensor path's rejection rounds (the first on every row, later ones on a few
+    # gathered rows at a time), blocks that divide the row (10 = 2 x 5) or a padded
+    # last one (11 ids), and min_p after the nucleus, at a small top_p that rejects
     # often: exact binomial tests against the nucleus distribution.
     monkeypatch.setattr(_sampling, "_SORT_AT_MOST", 0)  # rejection at every length
     monkeypatch.setattr(_nucleus, "_BLOCK", block)
-    monkeypatch.setattr(_nucleus, "_UNROLLED_ROUNDS", unrolled_rounds)
-    logits = np.linspace(2.0, -1.0, 10).astype(np.float32)[::-1].copy()
+    monkeypatch.setattr(_nucleus, "_LATER_ROWS", later_rows)
+    logits = np.linspace(2.0, -1.0, vocab).astype(np.float32)[::-1].copy()
     logits[3] = -np.inf
     counts = _draw(logits, "tensor", top_p=0.6, min_p=min_p, seed=13)
     assert_draws_follow(counts, reference_probabilities(logits, 1.0, top_p=0.6, min_p=min_p))
+
+
+@pytest.mark.parametrize("batch_known", [True, False])
+def test_tensor_nucleus_follows_the_nucleus_when_compiled(monkeypatch, batch_known):
+    # The rejection draw traced and compiled (XLA on TensorFlow, jax.jit), with the
+    # batch size known while tracing (later rounds on gathered rows) or not (all rows).
+    backend = keras.backend.backend()
+    if backend == "torch" or (backend == "jax" and not batch_known):
+        pytest.skip("compiled with a known batch size on TensorFlow and JAX only")
+    monkeypatch.setattr(_sampling, "_SORT_AT_MOST", 0)  # rejection at every length
+    logits = np.linspace(2.0, -1.0, 13).astype(np.float32)
+    logits[3] = -np.inf
+    x = keras.ops.convert_to_tensor(np.tile(logits, (N, 1)))
+    draw = lambda x: ktk.samplers.sample_logits(x, top_p=0.6, min_p=0.3, seed=17)  # noqa: E731
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        spec = tf.TensorSpec((N if batch_known else None, logits.size), tf.float32)
+        draw = tf.function(draw, jit_compile=True, input_signature=[spec])
+    else:
+        import jax
+
+        draw = jax.jit(draw)
+    ids = keras.ops.convert_to_numpy(draw(x))
+    counts = np.bincount(ids, minlength=logits.size)
+    assert_draws_follow(counts, reference_probabilities(logits, 1.0, top_p=0.6, min_p=0.3))
 
 
 def test_min_p_examples_restrict_the_support():

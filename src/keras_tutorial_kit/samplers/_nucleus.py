@@ -10,16 +10,23 @@ before an id reaches ``top_p`` of the total (ids tied with ``t`` are all kept). 
 Each round draws one candidate per row from the weights above the row's floor
 (initially 0) and keeps it if it is in ``N``; otherwise the candidate's weight
 becomes the floor. ``N`` always lies above the floor, so a kept candidate follows
-the weights restricted to ``N``: the nucleus distribution itself. A round costs one
-pass over the row (the mass above the candidate), and rejects a row with
-probability at most ``1 - top_p``, so a batch needs few rounds. A row rejected
-``_ROUNDS`` times in a row returns its last candidate, drawn above the floor but
-maybe outside ``N``: each rejection removes the candidate and every lighter id, so
-this takes about as many rejections as ids in a row of 50 000 distinct weights
-has records in a random order (more than 64 with a probability below 1e-18).
+the weights restricted to ``N``: the nucleus distribution itself. A round rejects a
+row with probability at most ``1 - top_p``, and each rejection removes the candidate
+and every lighter id, so a row is still undecided after ``_rounds(top_p)`` rounds
+with probability below 1e-18: by ``(1 - top_p) ** rounds``, and at the cap of 64
+rounds because that takes about as many rejections as a row of 50 000 distinct
+weights has records in a random order. Such a row returns its last candidate.
 
-Each candidate is drawn by inverse CDF in two levels, a block of ``_BLOCK`` ids by
-its mass and then an id inside it, with two uniforms drawn up front for each round.
+The first round runs on every row: one pass over the batch. Later rounds run in a
+loop, each on a few undecided rows gathered from the batch (at top_p = 0.9 about a
+tenth of the rows are left), so they cost a fraction of a pass. Each candidate is
+drawn by inverse CDF in two levels, a block of about ``_BLOCK`` ids by its mass and
+then an id inside it; each row has a uniform pair per round, drawn up front.
+
+What XLA on CPU spent time on at V=50k, B=64 (each avoided here, for that goal):
+uniforms for 64 rounds per row whatever ``top_p`` (one 8192-value draw ran 10x
+slower than a 4096-value one), blocks padded to 256 ids, later rounds over the
+whole batch.
 
 ``draw_weights`` is that two-level draw alone: one uniform pair per row instead of
 ``keras.random.categorical``'s Gumbel noise for every id (serves compiled generation
@@ -28,6 +35,7 @@ at batch 256 >= 1x the NumPy path, and the unfiltered draw at V=50k).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import keras
@@ -35,10 +43,8 @@ from keras import ops
 
 _BLOCK = 256
 _ROUNDS = 64
-# Rounds run outside the loop. On JAX, XLA ran a round several times more slowly
-# inside a loop; three rounds decide every row of a batch of 64 at top_p=0.9 in
-# about 99 calls out of 100.
-_UNROLLED_ROUNDS = 3
+# Rounds after the first gather max(_LATER_ROWS, batch / _LATER_ROWS) undecided rows.
+_LATER_ROWS = 8
 
 
 def draw_weights(w: Any, seed: Any) -> Any:
@@ -62,44 +68,82 @@ def draw_nucleus(w: Any, top_p: float, min_p: float | None, seed: Any) -> Any:
     needs a static vocabulary size. Returns ``int32`` ids of shape ``(batch,)``.
     """
     p = _blocked(ops.exp(w))
-    mass = ops.sum(p, axis=-1)  # (batch, blocks): the weight above the floor, per block
+    mass = ops.sum(p, axis=-1)  # (batch, blocks): the weight of each block
     target = top_p * ops.sum(mass, axis=-1)
     if min_p:  # after the nucleus target: min-p filters what top-p kept
         p = ops.where(p >= min_p, p, 0.0)
         mass = ops.sum(p, axis=-1)
-    batch = ops.shape(p)[0]
-    uniforms = keras.random.uniform((_ROUNDS, batch, 2), seed=seed)
+    # Uniforms per row and round; a row's round ``n`` uses its pair ``n``.
+    rounds = _rounds(top_p)
+    uniforms = keras.random.uniform((ops.shape(p)[0], rounds, 2), seed=seed)
+    ids, floor = _draw(p, mass, ops.zeros_like(target), uniforms[:, 0])
+    state = (ids, _mass_above(p, floor) < target, floor, ops.ones_like(ids))
+    batch = p.shape[0]
+    picks = None if batch is None else min(batch, max(_LATER_ROWS, -(-batch // _LATER_ROWS)))
 
-    def round_(r, ids, done, floor, mass):
-        candidate, weight = _draw(p, mass, floor, ops.take(uniforms, r, axis=0))
-        mass_above = ops.sum(ops.where(p > weight[:, None, None], p, 0.0), axis=-1)
-        in_nucleus = ops.sum(mass_above, axis=-1) < target
-        ids = ops.where(done, ids, candidate)
-        rejected = ops.logical_not(ops.logical_or(done, in_nucleus))
-        floor = ops.where(rejected, weight, floor)
-        mass = ops.where(rejected[:, None], mass_above, mass)
-        return ids, ops.logical_or(done, in_nucleus), floor, mass
+    def undecided(ids, done, floor, taken):
+        return ops.logical_and(ops.logical_not(done), taken < rounds)
 
-    def undecided(r, ids, done, floor, mass):
-        return ops.logical_and(r < _ROUNDS, ops.logical_not(ops.all(done)))
+    def later_round(*state):
+        left = undecided(*state)
+        if picks is None:  # batch unknown while tracing: every row
+            rows = ops.arange(ops.shape(left)[0], dtype="int32")
+        else:  # the first ``picks`` undecided rows (then decided ones, left as they are)
+            rank = batch - ops.arange(batch, dtype="int32")
+            rows = ops.top_k(ops.where(left, rank, 0), picks, sorted=False)[1]
+        ids, done, floor, taken = (ops.take(s, rows, axis=0) for s in state)
+        q = ops.take(p, rows, axis=0)
+        u = ops.take_along_axis(ops.take(uniforms, rows, axis=0), taken[:, None, None], 1)
+        mass = ops.sum(ops.where(q > floor[:, None, None], q, 0.0), axis=-1)
+        candidate, weight = _draw(q, mass, floor, u[:, 0])
+        active = ops.take(left, rows, axis=0)
+        in_nucleus = _mass_above(q, weight) < ops.take(target, rows, axis=0)
+        updates = (
+            ops.where(active, candidate, ids),
+            ops.logical_or(done, ops.logical_and(active, in_nucleus)),
+            ops.where(active, weight, floor),
+            taken + ops.cast(active, "int32"),
+        )
+        return tuple(
+            ops.scatter_update(old, rows[:, None], new)
+            for old, new in zip(state, updates, strict=True)
+        )
 
-    state = (ops.zeros((batch,), "int32"), ops.zeros((batch,), "bool"), target * 0.0, mass)
-    for r in range(_UNROLLED_ROUNDS):
-        state = round_(r, *state)
-    state = ops.while_loop(
-        undecided, lambda r, *s: (r + 1, *round_(r, *s)), (_UNROLLED_ROUNDS, *state)
-    )
-    return state[1]
+    state = ops.while_loop(lambda *s: ops.any(undecided(*s)), later_round, state)
+    return state[0]
+
+
+def _rounds(top_p: float) -> int:
+    """Rounds per row: enough for ``(1 - top_p) ** rounds < 1e-18``, at most ``_ROUNDS``."""
+    return min(_ROUNDS, math.ceil(18 * math.log(10) / -math.log1p(-top_p)))
+
+
+def _mass_above(p: Any, weight: Any) -> Any:
+    """Per row of ``p`` ``(batch, blocks, size)``, the weight of the ids heavier than ``weight``."""
+    return ops.sum(ops.where(p > weight[:, None, None], p, 0.0), axis=(1, 2))
 
 
 def _blocked(p: Any) -> Any:
-    """Weights ``(batch, vocab)`` as ``(batch, blocks, _BLOCK)``, zero-padded."""
+    """Weights ``(batch, vocab)`` as ``(batch, blocks, size)``, zero-padded if need be."""
     vocab = p.shape[-1]
-    size = min(_BLOCK, vocab)
+    size = _block_size(vocab)
     blocks = -(-vocab // size)
     if blocks * size != vocab:
         p = ops.pad(p, [[0, 0], [0, blocks * size - vocab]])
     return ops.reshape(p, (-1, blocks, size))
+
+
+def _block_size(vocab: int) -> int:
+    """The whole row up to ``_BLOCK`` ids, else a divisor of ``vocab`` near ``_BLOCK``.
+
+    A divisor leaves no padding (XLA on CPU ran exp, pad and block sums 3x more
+    slowly than exp and block sums). Without a divisor in [_BLOCK / 2, 2 _BLOCK],
+    blocks of ``_BLOCK``, the last one padded.
+    """
+    if vocab <= _BLOCK:
+        return vocab
+    divisors = [d for d in range(_BLOCK // 2, 2 * _BLOCK + 1) if vocab % d == 0]
+    return min(divisors, key=lambda d: abs(math.log(d / _BLOCK)), default=_BLOCK)
 
 
 def _draw(p: Any, mass: Any, floor: Any, u: Any) -> tuple[Any, Any]:
