@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable
 from typing import Any
@@ -12,6 +11,7 @@ import numpy as np
 
 from keras_tutorial_kit._validation import check_bool, check_non_negative_int, check_positive_int
 from keras_tutorial_kit.rl import _vector_training_loop
+from keras_tutorial_kit.rl._learn_run import LearnRun
 from keras_tutorial_kit.rl._train_round import train_and_sync
 
 
@@ -58,36 +58,29 @@ def learn(
         if progress_bar
         else None
     )
-    checkpoints = (checkpoint_directory, checkpoint_interval)
-    if vector:
-        last_checkpoint = _vector_training_loop.learn(
-            agent, env, total_timesteps, progbar, checkpoints, callback
-        )
-    else:
-        last_checkpoint = _learn_one(agent, env, total_timesteps, progbar, checkpoints, callback)
+    run = LearnRun(
+        agent,
+        total_timesteps,
+        progbar,
+        checkpoint_directory,
+        checkpoint_interval,
+        callback,
+        last_checkpoint=agent.num_timesteps,
+    )
+    (_vector_training_loop.learn if vector else _learn_one)(agent, env, run)
     if progbar is not None:
         progbar.update(agent.num_timesteps, finalize=True)
-    if checkpoint_directory is not None and last_checkpoint != agent.num_timesteps:
+    if checkpoint_directory is not None and run.last_checkpoint != agent.num_timesteps:
         agent.save(checkpoint_directory)
 
 
-def _learn_one(
-    agent: Any,
-    env: Any,
-    total_timesteps: int,
-    progbar: Any,
-    checkpoints: tuple[str | os.PathLike | None, int],
-    callback: Callable[[Any], bool | None] | None,
-) -> int:
-    """The loop for one (non-vector) environment; returns the step of the last checkpoint."""
-    checkpoint_directory, checkpoint_interval = checkpoints
-    rng, buffer, history = agent._rng, agent.replay_buffer, agent.history
+def _learn_one(agent: Any, env: Any, run: LearnRun) -> None:
+    """The loop for one (non-vector) environment."""
+    rng, buffer = agent._rng, agent.replay_buffer
     q_values, schedule = agent.q_network.numpy_q_values, agent.exploration
-    last_checkpoint = agent.num_timesteps
     observation = reset(agent, env)
     episode_return, episode_length = 0.0, 0
-    loss = math.nan
-    while agent.num_timesteps < total_timesteps:
+    while agent.num_timesteps < run.total_timesteps:
         step = agent.num_timesteps
         if step < agent.learning_starts or rng.random() < schedule(step):
             action = int(rng.integers(agent.num_actions))
@@ -100,23 +93,12 @@ def _learn_one(
         episode_length += 1
         step += 1
         agent.num_timesteps = step
-        loss = train_and_sync(agent, step - 1, step, loss)
+        run.loss = train_and_sync(agent, step - 1, step, run.loss)
         if not (terminated or truncated):
             observation = next_observation
             continue
-        history.episode_returns.append(episode_return)
-        history.episode_lengths.append(episode_length)
-        history.episode_end_steps.append(step)
-        history.episode_env_indices.append(0)
-        if progbar is not None:
-            values = [("return", episode_return), ("epsilon", schedule(step)), ("loss", loss)]
-            progbar.update(step, values=values)
-        stop = callback is not None and callback(agent) is False
-        if checkpoint_directory is not None and step - last_checkpoint >= checkpoint_interval:
-            agent.save(checkpoint_directory)
-            last_checkpoint = step
-        if stop:
+        run.record_episode(episode_return, episode_length, step, env_index=0)
+        if run.after_episodes(step, 1):
             break
         observation = reset(agent, env)
         episode_return, episode_length = 0.0, 0
-    return last_checkpoint

@@ -26,13 +26,12 @@ meaning in environment steps, and the gradient steps per environment step
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from keras_tutorial_kit.rl._dqn_config import discrete_actions
+from keras_tutorial_kit.rl._learn_run import LearnRun
 from keras_tutorial_kit.rl._train_round import train_and_sync
 
 _MODES = ("NextStep", "SameStep")
@@ -115,26 +114,15 @@ def final_observations(
     return result
 
 
-def learn(
-    agent: Any,
-    env: Any,
-    total_timesteps: int,
-    progbar: Any,
-    checkpoints: tuple[Any, int],
-    callback: Callable[[Any], bool | None] | None,
-) -> int:
-    """The vector loop of ``_training_loop.learn`` (arguments and ``env`` already checked);
-    returns the step count of the last checkpoint."""
+def learn(agent: Any, env: Any, run: LearnRun) -> None:
+    """The vector loop of ``_training_loop.learn`` (arguments and ``env`` already checked)."""
     num_envs, same_step = check_vector_env(agent, env)
-    checkpoint_directory, checkpoint_interval = checkpoints
-    rng, buffer, history = agent._rng, agent.replay_buffer, agent.history
-    schedule, loss = agent.exploration, math.nan
+    rng, buffer = agent._rng, agent.replay_buffer
     observations, _ = env.reset(seed=int(rng.integers(0, 2**31 - 1)))
     resetting = np.zeros(num_envs, np.bool_)  # NextStep: the rows whose next step only resets
     returns, lengths = np.zeros(num_envs), np.zeros(num_envs, np.int64)
     env_indices = np.arange(num_envs)
-    last_checkpoint = agent.num_timesteps
-    while agent.num_timesteps < total_timesteps:
+    while agent.num_timesteps < run.total_timesteps:
         first = agent.num_timesteps
         actions = choose_actions(agent, observations, first)
         next_observations, rewards, terminated, truncated, infos = env.step(actions)
@@ -142,7 +130,7 @@ def learn(
         terminated, truncated = np.asarray(terminated, bool), np.asarray(truncated, bool)
         ends = (terminated | truncated) & ~resetting
         targets = final_observations(next_observations, ends, infos) if same_step else None
-        count = min(num_envs - int(resetting.sum()), total_timesteps - first)
+        count = min(num_envs - int(resetting.sum()), run.total_timesteps - first)
         # The rows stored: all of them (a slice, no copies) unless some only reset or the
         # step passes ``total_timesteps`` (the first sub-environments' rows are kept).
         rows = slice(None) if count == num_envs else np.flatnonzero(~resetting)[:count]
@@ -159,30 +147,13 @@ def learn(
         returns[rows] += rewards[rows]
         lengths[rows] += 1
         agent.num_timesteps = last = first + count
-        loss = train_and_sync(agent, first, last, loss)
+        run.loss = train_and_sync(agent, first, last, run.loss)
         finished = np.flatnonzero(ends[rows])  # positions among the stored rows, in order
         for position, row in zip(finished, env_indices[rows][finished], strict=True):
-            history.episode_returns.append(float(returns[row]))
-            history.episode_lengths.append(int(lengths[row]))
-            history.episode_end_steps.append(first + int(position) + 1)
-            history.episode_env_indices.append(int(row))
+            run.record_episode(returns[row], lengths[row], first + int(position) + 1, row)
             returns[row], lengths[row] = 0.0, 0
         if not same_step:
             resetting = ends
         observations = next_observations
-        if finished.size == 0:
-            continue
-        if progbar is not None:
-            values = [("return", history.episode_returns[-1]), ("epsilon", schedule(last))]
-            progbar.update(last, values=[*values, ("loss", loss)])
-        stop = False
-        for _ in finished:  # the callback runs once per finished episode, as with one env
-            if callback is not None and callback(agent) is False:
-                stop = True
-                break
-        if checkpoint_directory is not None and last - last_checkpoint >= checkpoint_interval:
-            agent.save(checkpoint_directory)
-            last_checkpoint = last
-        if stop:
+        if finished.size and run.after_episodes(last, finished.size):
             break
-    return last_checkpoint
