@@ -533,43 +533,45 @@ def _relative_difference(actual, expected):
     return float(np.max(np.abs(actual - expected)) / np.max(np.abs(expected)))
 
 
-@pytest.mark.parametrize("return_sequences", [False, True])
-def test_exports_a_saved_model_that_reproduces_the_model(tmp_path, return_sequences):
+# Runs in a fresh Python process, without Keras or the kit: reloads each SavedModel folder
+# given and serves every input. One process serves both models (importing TensorFlow is
+# the slow part).
+_SERVE_SAVED_MODELS = """
+import sys, numpy as np, tensorflow as tf
+inputs = np.load(sys.argv[1])
+for folder in sys.argv[2:]:
+    loaded = tf.saved_model.load(folder)
+    outputs = [loaded.serve(tf.constant(inputs[k])).numpy() for k in inputs.files]
+    np.savez(folder + ".npz", *outputs)
+"""
+
+
+def test_exports_a_saved_model_that_reproduces_the_model(tmp_path):
     if keras.backend.backend() == "torch":
         pytest.skip(
             "Keras' torch export to tf_saved_model fails for every model here (torch.export: "
             "'mismatch between the structure of inputs and dynamic_shapes')"
         )
-    model = ktk.models.CharRNN(vocab_size=9, units=6, return_sequences=return_sequences)
     inputs = [*_export_inputs(9), np.random.default_rng(3).integers(0, 9, (2, 12), "int32")]
-    model(inputs[0])
-    model.export(tmp_path / "saved", format="tf_saved_model", verbose=False)
     np.savez(tmp_path / "inputs.npz", *inputs)
-    # Reloaded in a fresh process, without Keras or the kit.
-    script = (
-        "import sys, numpy as np, tensorflow as tf\n"
-        "loaded = tf.saved_model.load(sys.argv[1])\n"
-        "inputs = np.load(sys.argv[2])\n"
-        "outputs = [loaded.serve(tf.constant(inputs[k])).numpy() for k in inputs.files]\n"
-        "np.savez(sys.argv[3], *outputs)\n"
-    )
+    models = {}
+    for return_sequences in (False, True):
+        model = ktk.models.CharRNN(vocab_size=9, units=6, return_sequences=return_sequences)
+        model(inputs[0])
+        folder = str(tmp_path / f"saved_{return_sequences}")
+        model.export(folder, format="tf_saved_model", verbose=False)
+        models[folder] = model
     subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            script,
-            str(tmp_path / "saved"),
-            str(tmp_path / "inputs.npz"),
-            str(tmp_path / "outputs.npz"),
-        ],
+        [sys.executable, "-c", _SERVE_SAVED_MODELS, str(tmp_path / "inputs.npz"), *models],
         check=True,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": ""},
         timeout=300,
     )
-    outputs = np.load(tmp_path / "outputs.npz")
-    for ids, key in zip(inputs, outputs.files, strict=True):
-        assert outputs[key].shape == tuple(model(ids).shape)
-        assert _relative_difference(outputs[key], model(ids)) <= 1e-6
+    for folder, model in models.items():
+        outputs = np.load(folder + ".npz")
+        for ids, key in zip(inputs, outputs.files, strict=True):
+            assert outputs[key].shape == tuple(model(ids).shape), (folder, ids.shape)
+            assert _relative_difference(outputs[key], model(ids)) <= 1e-6, (folder, ids.shape)
 
 
 @pytest.mark.parametrize("return_sequences", [False, True])
