@@ -48,9 +48,10 @@ def test_targets_bootstrap_unless_terminated():
 )
 def test_training_round_masks_the_bootstrap_by_terminated_only(terminated, truncated, bootstraps):
     # Four copies of one transition; the first step's loss is computed from the initial
-    # weights, so it must equal Huber(Q(s, a) - y) with y bootstrapped unless terminated.
+    # weights, so it must equal Huber(Q(s, a) - y) with the one-step y (n_steps=1: four
+    # copies would otherwise make 4-step windows) bootstrapped unless terminated.
     agent = ktk.rl.DQNAgent(
-        (3,), 2, hidden_units=(8,), gradient_steps=1, batch_size=4, gamma=0.9, seed=1
+        (3,), 2, hidden_units=(8,), gradient_steps=1, batch_size=4, gamma=0.9, n_steps=1, seed=1
     )
     observation = np.array([0.5, -1.0, 2.0], np.float32)
     next_observation = np.array([1.5, 0.3, -0.7], np.float32)

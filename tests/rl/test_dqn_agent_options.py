@@ -40,7 +40,14 @@ def test_round_bootstraps_from_the_argmax_of_the_chosen_network(double_q):
     # The target network differs from the online one, so the two rules pick different
     # next actions; a one-step round's loss is Huber(Q(s, a) - y) at the initial weights.
     agent = ktk.rl.DQNAgent(
-        (3,), 2, hidden_units=(8,), gradient_steps=1, batch_size=4, double_q=double_q, seed=2
+        (3,),
+        2,
+        hidden_units=(8,),
+        gradient_steps=1,
+        batch_size=4,
+        n_steps=1,
+        double_q=double_q,
+        seed=2,
     )
     rng = np.random.default_rng(0)
     agent.target_network.set_weights(
