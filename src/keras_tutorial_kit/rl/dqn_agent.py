@@ -228,7 +228,8 @@ class DQNAgent:
         ``total_timesteps`` counts from the agent's creation: after loading a checkpoint
         of step 20 000, ``learn(env, 50_000)`` does the remaining 30 000, exactly those of
         the uninterrupted run. With a vector environment (``NextStep`` or ``SameStep``
-        autoreset) the copies act together; steps count every copy's steps (not resets).
+        autoreset) the copies act together; steps and every schedule argument count each
+        copy's steps (not resets): gradient steps per environment step do not depend on N.
 
         Args:
             env: A gymnasium environment with the agent's observation shape and a
