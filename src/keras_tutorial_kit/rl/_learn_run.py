@@ -27,7 +27,7 @@ class LearnRun:
     last_checkpoint: int = 0
     loss: float = math.nan
 
-    def record_episode(self, episode_return: float, length: int, step: int, env_index: int):
+    def record_episode(self, episode_return: float, length: int, step: int, env_index: int) -> None:
         """Appends a finished episode to the agent's history."""
         history = self.agent.history
         history.episode_returns.append(float(episode_return))
