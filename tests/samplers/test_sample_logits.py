@@ -188,7 +188,7 @@ def test_tensor_nucleus_rounds_and_blocks_follow_the_nucleus(
     # last one (11 ids), and min_p after the nucleus, at a small top_p that rejects
     # often: exact binomial tests against the nucleus distribution.
     monkeypatch.setattr(_sampling, "_SORT_AT_MOST", 0)  # rejection at every length
-    monkeypatch.setattr(_nucleus, "_BLOCK", block)
+    monkeypatch.setattr(_nucleus, "BLOCK", block)
     monkeypatch.setattr(_nucleus, "_LATER_ROWS", later_rows)
     logits = np.linspace(2.0, -1.0, vocab).astype(np.float32)[::-1].copy()
     logits[3] = -np.inf
@@ -391,10 +391,10 @@ def test_float16_logits_at_low_temperature_do_not_overflow(path):
 
 
 def test_long_rows_are_drawn_in_two_levels_from_the_softmax(monkeypatch):
-    # Rows longer than _BLOCK are drawn block by block; with _BLOCK shrunk so that N
+    # Rows longer than BLOCK are drawn block by block; with BLOCK shrunk so that N
     # rows stay small: 8 heavy ids spread over the blocks (first, last, partial last
     # block), the rest negligible. Exact binomial tests as in the module docstring.
-    monkeypatch.setattr(_sampling, "_BLOCK", 16)
+    monkeypatch.setattr(_sampling, "BLOCK", 16)
     vocab = 5 * 16 + 7
     logits = np.full(vocab, -40.0, dtype=np.float32)
     heavy = np.array([0, 15, 16, 40, 63, 64, vocab - 7, vocab - 1])

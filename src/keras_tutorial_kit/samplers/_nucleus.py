@@ -1,36 +1,31 @@
 """Private: the top-p nucleus draw on the ``keras.ops`` path, without sorting the row.
 
-Serves the goal "compiled top-p at V=50k, B=64 costs <= 1.3x top-k": sorting every
-row (what finding the nucleus by its definition takes) cost 70-100x top-k there.
+Finding the nucleus by its definition sorts every row, which costs far more than a
+top-k cut on long rows; the draw here rejects instead (the figures are in
+``benchmarks/bench_sampler.py``'s results and the CHANGELOG).
 
-Rejection instead of sorting. Let ``N`` be the nucleus: the ids whose weight is at
-least ``t``, the smallest weight kept when the row is sorted and cut where the mass
-before an id reaches ``top_p`` of the total (ids tied with ``t`` are all kept). An id
-``s`` is in ``N`` exactly when the ids heavier than ``s`` hold less than that target.
-Each round draws one candidate per row from the weights above the row's floor
-(initially 0) and keeps it if it is in ``N``; otherwise the candidate's weight
-becomes the floor. ``N`` always lies above the floor, so a kept candidate follows
-the weights restricted to ``N``: the nucleus distribution itself. A round rejects a
-row with probability at most ``1 - top_p``, and each rejection removes the candidate
-and every lighter id, so a row is still undecided after ``_rounds(top_p)`` rounds
-with probability below 1e-18: by ``(1 - top_p) ** rounds``, and at the cap of 64
-rounds because that takes about as many rejections as a row of 50 000 distinct
-weights has records in a random order. Such a row returns its last candidate.
+Let ``N`` be the nucleus: the ids whose weight is at least ``t``, the smallest weight
+kept when the row is sorted and cut where the mass before an id reaches ``top_p`` of
+the total (ids tied with ``t`` are all kept). An id ``s`` is in ``N`` exactly when the
+ids heavier than ``s`` hold less than that target. Each round draws one candidate per
+row from the weights above the row's floor (initially 0) and keeps it if it is in
+``N``; otherwise the candidate's weight becomes the floor. ``N`` always lies above the
+floor, so a kept candidate follows the weights restricted to ``N``: the nucleus
+distribution itself. A round rejects a row with probability at most ``1 - top_p``, and
+each rejection removes the candidate and every lighter id, so a row is still undecided
+after ``_rounds(top_p)`` rounds with probability below 1e-18: by
+``(1 - top_p) ** rounds``, and at the cap of 64 rounds because that takes about as
+many rejections as a row of 50 000 distinct weights has records in a random order.
+Such a row returns its last candidate.
 
-The first round runs on every row: one pass over the batch. Later rounds run in a
-loop, each on a few undecided rows gathered from the batch (at top_p = 0.9 about a
-tenth of the rows are left), so they cost a fraction of a pass. Each candidate is
-drawn by inverse CDF in two levels, a block of about ``_BLOCK`` ids by its mass and
-then an id inside it; each row has a uniform pair per round, drawn up front.
-
-What XLA on CPU spent time on at V=50k, B=64 (each avoided here, for that goal):
-uniforms for 64 rounds per row whatever ``top_p`` (one 8192-value draw ran 10x
-slower than a 4096-value one), blocks padded to 256 ids, later rounds over the
-whole batch.
+The first round runs on every row. Later rounds run in a loop, each on a few undecided
+rows gathered from the batch (at ``top_p = 0.9`` about a tenth of the rows are left).
+Each candidate is drawn by inverse CDF in two levels, a block of about ``BLOCK`` ids by
+its mass and then an id inside it, with blocks that divide the row (no padding); each
+row has one uniform pair per round it may need, drawn up front.
 
 ``draw_weights`` is that two-level draw alone: one uniform pair per row instead of
-``keras.random.categorical``'s Gumbel noise for every id (serves compiled generation
-at batch 256 >= 1x the NumPy path, and the unfiltered draw at V=50k).
+``keras.random.categorical``'s Gumbel noise for every id.
 """
 
 from __future__ import annotations
@@ -41,7 +36,8 @@ from typing import Any
 import keras
 from keras import ops
 
-_BLOCK = 256
+#: Ids per block of the two-level inverse-CDF draw (also the NumPy path's, in ``_sampling``).
+BLOCK = 256
 _ROUNDS = 64
 # Rounds after the first gather max(_LATER_ROWS, batch / _LATER_ROWS) undecided rows.
 _LATER_ROWS = 8
@@ -53,7 +49,7 @@ def draw_weights(w: Any, seed: Any) -> Any:
     ``w`` (log-weights, row maxima 0, ``-inf`` never drawn) needs a static
     vocabulary size. Returns ``int32`` ids of shape ``(batch,)``.
     """
-    if w.shape[-1] <= _BLOCK:  # one block: one level (a quarter of the eager ops)
+    if w.shape[-1] <= BLOCK:  # one block: one level (a quarter of the eager ops)
         u = keras.random.uniform((ops.shape(w)[0],), seed=seed)
         return ops.cast(_first_above(ops.cumsum(ops.exp(w), axis=-1), u), "int32")
     p = _blocked(ops.exp(w))
@@ -134,16 +130,16 @@ def _blocked(p: Any) -> Any:
 
 
 def _block_size(vocab: int) -> int:
-    """The whole row up to ``_BLOCK`` ids, else a divisor of ``vocab`` near ``_BLOCK``.
+    """The whole row up to ``BLOCK`` ids, else a divisor of ``vocab`` near ``BLOCK``.
 
     A divisor leaves no padding (XLA on CPU ran exp, pad and block sums 3x more
-    slowly than exp and block sums). Without a divisor in [_BLOCK / 2, 2 _BLOCK],
-    blocks of ``_BLOCK``, the last one padded.
+    slowly than exp and block sums). Without a divisor in [BLOCK / 2, 2 BLOCK],
+    blocks of ``BLOCK``, the last one padded.
     """
-    if vocab <= _BLOCK:
+    if vocab <= BLOCK:
         return vocab
-    divisors = [d for d in range(_BLOCK // 2, 2 * _BLOCK + 1) if vocab % d == 0]
-    return min(divisors, key=lambda d: abs(math.log(d / _BLOCK)), default=_BLOCK)
+    divisors = [d for d in range(BLOCK // 2, 2 * BLOCK + 1) if vocab % d == 0]
+    return min(divisors, key=lambda d: abs(math.log(d / BLOCK)), default=BLOCK)
 
 
 def _draw(p: Any, mass: Any, floor: Any, u: Any) -> tuple[Any, Any]:

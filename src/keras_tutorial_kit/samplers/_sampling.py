@@ -11,15 +11,14 @@ import numpy as np
 from keras import ops
 
 from keras_tutorial_kit._validation import check_non_negative_number, check_seed
-from keras_tutorial_kit.samplers._nucleus import draw_nucleus, draw_weights
+from keras_tutorial_kit.samplers._nucleus import BLOCK, draw_nucleus, draw_weights
 
 # Rows are drawn in chunks of about this many values, so that a chunk's temporaries stay
 # in the CPU cache: this serves the goal V=50k B=64 >= 3x the tutorial.
 _CHUNK_VALUES = 1 << 16
-# Rows longer than _BLOCK are drawn in two levels (see _inverse_cdf); rows longer than
-# _SORT_WHOLE find their top-p nucleus from a histogram (see _nucleus_threshold), shorter
+# Rows longer than BLOCK (shared with the keras.ops path) are drawn in two levels (see
+# _inverse_cdf); rows longer than _SORT_WHOLE find their top-p nucleus from a histogram (see _nucleus_threshold), shorter
 # ones are sorted whole (the faster of the two below about 2 000 ids on this CPU).
-_BLOCK = 256
 _SORT_WHOLE = 1024
 _BELOW_ONE = np.nextafter(1.0, 0.0)
 # On the tensor path, top-p sorts rows up to this long (cheap, and eager JAX compiles
@@ -193,14 +192,14 @@ def _inverse_cdf(p: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     (``-inf`` logits, filtered ids) are never drawn.
     """
     rows, vocab = p.shape
-    if vocab <= _BLOCK:
+    if vocab <= BLOCK:
         cdf = np.add.accumulate(p, axis=1, dtype=np.float64)
         return (cdf > rng.random((rows, 1)) * cdf[:, -1:]).argmax(axis=1)
-    # Two levels, a block of _BLOCK weights by its mass and then a weight inside it,
+    # Two levels, a block of BLOCK weights by its mass and then a weight inside it,
     # because np.cumsum over a whole long row is slow: serves V=50k B=64 >= 3x.
-    blocks = np.zeros((rows, -(-vocab // _BLOCK) * _BLOCK), dtype=p.dtype)
+    blocks = np.zeros((rows, -(-vocab // BLOCK) * BLOCK), dtype=p.dtype)
     blocks[:, :vocab] = p
-    blocks = blocks.reshape(rows, -1, _BLOCK)
+    blocks = blocks.reshape(rows, -1, BLOCK)
     ends = np.cumsum(blocks.sum(axis=2, dtype=np.float64), axis=1)
     target = rng.random(rows) * ends[:, -1]
     block = (ends > target[:, None]).argmax(axis=1)
@@ -208,7 +207,7 @@ def _inverse_cdf(p: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     start = np.where(block > 0, ends[row, block - 1], 0.0)
     u = np.minimum((target - start) / (ends[row, block] - start), _BELOW_ONE)
     inner = np.add.accumulate(blocks[row, block], axis=1, dtype=np.float64)
-    return block * _BLOCK + (inner > (u * inner[:, -1])[:, None]).argmax(axis=1)
+    return block * BLOCK + (inner > (u * inner[:, -1])[:, None]).argmax(axis=1)
 
 
 # ---------------------------------------------------------------------- keras.ops path
