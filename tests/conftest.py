@@ -9,33 +9,20 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 
+# Every profile: no deadline (a first call compiles), the reproduction blob printed, and
+# no complaint about slow data generation (Keras models are slow to build).
+_COMMON = {
+    "deadline": None,
+    "print_blob": True,
+    "suppress_health_check": [HealthCheck.too_slow],
+}
 # `ci` is small and derandomized so that CI runs are short and repeatable; `dev` explores
 # more. Choose with HYPOTHESIS_PROFILE=...; CI=true selects `ci`.
-settings.register_profile(
-    "ci",
-    max_examples=12,
-    deadline=None,
-    derandomize=True,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-settings.register_profile(
-    "dev",
-    max_examples=40,
-    deadline=None,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+settings.register_profile("ci", max_examples=12, derandomize=True, **_COMMON)
+settings.register_profile("dev", max_examples=40, **_COMMON)
 # `random` is CI's search pass: a fresh seed each run (pytest prints it; replay a failure
 # with `HYPOTHESIS_PROFILE=random python -m pytest -m property --hypothesis-seed=SEED`).
-settings.register_profile(
-    "random",
-    max_examples=50,
-    deadline=None,
-    derandomize=False,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+settings.register_profile("random", max_examples=50, derandomize=False, **_COMMON)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 
