@@ -26,10 +26,10 @@ class DQNAgent:
     """Deep Q-learning (Mnih et al., 2015) for a gymnasium environment with discrete actions.
 
     The tutorial's CartPole DQN, rebuilt so that it learns reliably and fast: a
-    :class:`~keras_tutorial_kit.models.QNetwork` and a **target network** (updated every
-    ``target_update_interval`` steps); a :class:`ReplayBuffer`; every ``train_freq``
-    steps a **training round** of ``gradient_steps`` minibatch steps as **one call**
-    (:meth:`train_round`); the **Huber loss** on ``Q(s, a) - y`` with
+    :class:`~keras_tutorial_kit.models.QNetwork` and a **target network** (moved ``tau``
+    of the way to the online network after each training round); a :class:`ReplayBuffer`;
+    every ``train_freq`` steps a **training round** of ``gradient_steps`` minibatch steps
+    as **one call** (:meth:`train_round`); the **Huber loss** on ``Q(s, a) - y`` with
     ``y = r + gamma * (1 - terminated) * Q_target(s', a')`` (n-step: ``r`` sums up to
     ``n_steps`` discounted rewards, ``gamma`` becomes ``gamma ** m``). Only
     ``terminated`` stops the bootstrap; ``a'`` is the argmax of ``Q_target(s', .)``, or
@@ -63,7 +63,9 @@ class DQNAgent:
         gradient_steps: Gradient steps per training round (one compiled call).
         target_update_interval: Environment steps between target-network updates.
         tau: Target update ``target = tau * online + (1 - tau) * target``, in
-            ``(0, 1]``; 1 copies the online network.
+            ``(0, 1]``; 1 copies the online network. The target is updated once after
+            each training round (at the next multiple of ``target_update_interval``),
+            so the default 0.5 moves it halfway to the online network per round.
         exploration_initial_eps: Epsilon at step 0.
         exploration_final_eps: Epsilon after ``exploration_steps``.
         exploration_steps: Environment steps of the linear epsilon decay.
@@ -109,7 +111,7 @@ class DQNAgent:
         train_freq: int = 256,
         gradient_steps: int = 128,
         target_update_interval: int = 10,
-        tau: float = 1.0,
+        tau: float = 0.5,
         exploration_initial_eps: float = 1.0,
         exploration_final_eps: float = 0.04,
         exploration_steps: int = 8_000,
