@@ -332,12 +332,16 @@ def test_load_rejects_a_newer_checkpoint_format(tmp_path):
     assert str(folder / "agent.json") in str(error.value)
 
 
-def test_target_copy_rejects_a_network_of_another_structure():
+@pytest.mark.parametrize("tau", [1.0, 0.5])
+@pytest.mark.parametrize("other_units", [(8, 2), (16,)])
+def test_target_copy_rejects_a_network_of_another_structure(tau, other_units):
     # Issue 9, defect 6: the weight copy zipped with ``strict=True`` and copied a prefix.
-    agent = ktk.rl.DQNAgent((4,), 2, hidden_units=(8,), seed=0)
-    agent.target_network = ktk.models.QNetwork(2, hidden_units=(8, 2))
+    # Both the copy (tau=1) and the soft update check every shape first: (8, 2) has more
+    # weights, (16,) as many of other shapes.
+    agent = ktk.rl.DQNAgent((4,), 2, hidden_units=(8,), tau=tau, seed=0)
+    agent.target_network = ktk.models.QNetwork(2, hidden_units=other_units)
     agent.target_network.build((None, 4))
-    with pytest.raises(ValueError, match="weights"):
+    with pytest.raises(ValueError, match=r"weights of 'q_network'.*differ in structure"):
         agent._sync_target()
 
 

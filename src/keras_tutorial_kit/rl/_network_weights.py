@@ -42,8 +42,14 @@ def copy_weights(source: keras.Model, target: keras.Model, tau: float = 1.0) -> 
     Polyak (soft) update.
 
     Raises:
-        ValueError: If the two networks do not have the same number of weights.
+        ValueError: If the two networks' weights differ in number or shapes.
     """
+    shapes = [tuple(w.shape) for w in source.weights], [tuple(w.shape) for w in target.weights]
+    if shapes[0] != shapes[1]:
+        raise ValueError(
+            f"Cannot copy the weights of {source.name!r} (shapes {shapes[0]}) into "
+            f"{target.name!r} (shapes {shapes[1]}): the networks differ in structure."
+        )
     if tau == 1.0:
         assign_all(target.weights, source.weights)
         return
