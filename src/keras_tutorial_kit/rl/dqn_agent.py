@@ -62,10 +62,8 @@ class DQNAgent:
         train_freq: Environment steps between training rounds.
         gradient_steps: Gradient steps per training round (one compiled call).
         target_update_interval: Environment steps between target-network updates.
-        tau: Target update ``target = tau * online + (1 - tau) * target``, in
-            ``(0, 1]``; 1 copies the online network. The target is updated once after
-            each training round (at the next multiple of ``target_update_interval``),
-            so the default 0.5 moves it halfway to the online network per round.
+        tau: Each target update sets ``target = tau * online + (1 - tau) * target``,
+            ``tau`` in ``(0, 1]`` (1 copies the online network).
         exploration_initial_eps: Epsilon at step 0.
         exploration_final_eps: Epsilon after ``exploration_steps``.
         exploration_steps: Environment steps of the linear epsilon decay.
