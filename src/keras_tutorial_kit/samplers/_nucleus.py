@@ -72,8 +72,8 @@ def draw_nucleus(w: Any, top_p: float, min_p: float | None, seed: Any) -> Any:
     # Uniforms per row and round; a row's round ``n`` uses its pair ``n``.
     rounds = _rounds(top_p)
     uniforms = keras.random.uniform((ops.shape(p)[0], rounds, 2), seed=seed)
-    ids, floor = _draw(p, mass, ops.zeros_like(target), uniforms[:, 0])
-    state = (ids, _mass_above(p, floor) < target, floor, ops.ones_like(ids))
+    ids, weight = _draw(p, mass, ops.zeros_like(target), uniforms[:, 0])
+    state = (ids, _mass_above(p, weight) < target, weight, ops.ones_like(ids))
     batch = p.shape[0]
     picks = None if batch is None else min(batch, max(_LATER_ROWS, -(-batch // _LATER_ROWS)))
 
@@ -90,7 +90,7 @@ def draw_nucleus(w: Any, top_p: float, min_p: float | None, seed: Any) -> Any:
         ids, done, floor, taken = (ops.take(s, rows, axis=0) for s in state)
         q = ops.take(p, rows, axis=0)
         u = ops.take_along_axis(ops.take(uniforms, rows, axis=0), taken[:, None, None], 1)
-        mass = ops.sum(ops.where(q > floor[:, None, None], q, 0.0), axis=-1)
+        mass = _block_mass_above(q, floor)
         candidate, weight = _draw(q, mass, floor, u[:, 0])
         active = ops.take(left, rows, axis=0)
         in_nucleus = _mass_above(q, weight) < ops.take(target, rows, axis=0)
@@ -114,9 +114,14 @@ def _rounds(top_p: float) -> int:
     return min(_ROUNDS, math.ceil(18 * math.log(10) / -math.log1p(-top_p)))
 
 
+def _block_mass_above(p: Any, weight: Any) -> Any:
+    """Per row and block of ``p`` ``(batch, blocks, size)``: the ids heavier than ``weight``."""
+    return ops.sum(ops.where(p > weight[:, None, None], p, 0.0), axis=-1)
+
+
 def _mass_above(p: Any, weight: Any) -> Any:
-    """Per row of ``p`` ``(batch, blocks, size)``, the weight of the ids heavier than ``weight``."""
-    return ops.sum(ops.where(p > weight[:, None, None], p, 0.0), axis=(1, 2))
+    """Per row of ``p``, the weight of the ids heavier than ``weight``."""
+    return ops.sum(_block_mass_above(p, weight), axis=-1)
 
 
 def _blocked(p: Any) -> Any:

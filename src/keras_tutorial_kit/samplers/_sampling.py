@@ -17,8 +17,9 @@ from keras_tutorial_kit.samplers._nucleus import BLOCK, draw_nucleus, draw_weigh
 # in the CPU cache: this serves the goal V=50k B=64 >= 3x the tutorial.
 _CHUNK_VALUES = 1 << 16
 # Rows longer than BLOCK (shared with the keras.ops path) are drawn in two levels (see
-# _inverse_cdf); rows longer than _SORT_WHOLE find their top-p nucleus from a histogram (see _nucleus_threshold), shorter
-# ones are sorted whole (the faster of the two below about 2 000 ids on this CPU).
+# _inverse_cdf). Rows longer than _SORT_WHOLE find their top-p nucleus from a histogram
+# (see _nucleus_threshold), shorter ones are sorted whole: at 64 rows the sort took
+# 0.7 ms at 1 024 ids (histogram 2.3 ms) and 4.7 ms at 4 096 (histogram 2.6 ms).
 _SORT_WHOLE = 1024
 _BELOW_ONE = np.nextafter(1.0, 0.0)
 # On the tensor path, top-p sorts rows up to this long (cheap, and eager JAX compiles
